@@ -1,0 +1,83 @@
+#pragma once
+// Central-difference gradient checks in double for anything that follows the layer
+// concept (nn/layer.hpp). The scalar loss is L = sum(y * r) for a fixed random r, so
+// dL/dy = r and every output element is exercised.
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <string>
+
+#include "polytag/nn/layer.hpp"
+
+namespace polytag::test {
+
+/// |a - n| / (|a| + |n|), the relative error of the checks; the denominator is floored at `floor` so that gradients that are both ~0 compare as equal.
+inline double rel_error(double analytic, double numeric, double floor = 1e-6) {
+    return std::abs(analytic - numeric) / std::max(floor, std::abs(analytic) + std::abs(numeric));
+}
+
+struct GradCheckResult {
+    double max_rel_error = 0;
+    std::string worst;  // which input or parameter element
+    void update(double e, const std::string& what) {
+        if (e > max_rel_error || std::isnan(e)) {
+            max_rel_error = std::isnan(e) ? 1e9 : e;
+            worst = what;
+        }
+    }
+};
+
+/// Checks dL/dx and dL/dparams of `layer` at input `x` (mode Train, but layers with
+/// randomness must be deterministic between calls for this to make sense).
+template <typename Layer>
+GradCheckResult gradcheck(Layer& layer, Tensor<double>& x, std::uint64_t seed = 7, double h = 1e-6,
+                          Mode mode = Mode::Train) {
+    Rng rng(seed);
+    auto y0 = layer.forward(x, mode);
+    Tensor<double> r(y0.shape());
+    for (auto& v : r) v = rng.uniform(-1, 1);
+    auto loss = [&]() {
+        auto y = layer.forward(x, mode);
+        double s = 0;
+        for (Index i = 0; i < y.size(); ++i) s += y[i] * r[i];
+        return s;
+    };
+    loss();
+    Tensor<double> dx = Tensor<double>::copy_of(layer.backward(r, true));
+    ParameterList<double> params;
+    layer.parameters(params, "");
+    std::vector<Tensor<double>> grads;
+    for (auto& p : params) grads.push_back(Tensor<double>::copy_of(p.grad));
+
+    GradCheckResult res;
+    for (Index i = 0; i < x.size(); ++i) {
+        const double keep = x[i];
+        x[i] = keep + h;
+        const double lp = loss();
+        x[i] = keep - h;
+        const double lm = loss();
+        x[i] = keep;
+        res.update(rel_error(dx[i], (lp - lm) / (2 * h)), "x[" + std::to_string(i) + "]");
+    }
+    for (std::size_t k = 0; k < params.size(); ++k) {
+        auto v = params[k].value;
+        for (Index i = 0; i < v.size(); ++i) {
+            const double keep = v[i];
+            v[i] = keep + h;
+            const double lp = loss();
+            v[i] = keep - h;
+            const double lm = loss();
+            v[i] = keep;
+            res.update(rel_error(grads[k][i], (lp - lm) / (2 * h)), params[k].name + "[" + std::to_string(i) + "]");
+        }
+    }
+    return res;
+}
+
+/// Fills a tensor with uniform values in [lo, hi).
+template <typename T>
+void fill_uniform(Tensor<T>& t, Rng& rng, double lo = -1, double hi = 1) {
+    for (auto& v : t) v = T(rng.uniform(lo, hi));
+}
+
+}  // namespace polytag::test

@@ -1,0 +1,146 @@
+#include <catch2/catch.hpp>
+
+#include "polytag/tensor/kernels.hpp"
+#include "polytag/tensor/random.hpp"
+#include "polytag/tensor/tensor.hpp"
+
+using namespace polytag;
+
+TEST_CASE("Shape checks rank, extents and overflow", "[tensor]") {
+    Shape s{64, 10, 128};
+    CHECK(s.rank() == 3);
+    CHECK(s.size() == 64 * 10 * 128);
+    CHECK(s.rows() == 640);
+    CHECK(s.cols() == 128);
+    CHECK(s.str() == "(64, 10, 128)");
+    CHECK(Shape{5}.str() == "(5,)");
+    CHECK(s.drop_front() == Shape{10, 128});
+    CHECK(s.drop_front().prepend(3) == Shape{3, 10, 128});
+    CHECK_THROWS_AS((Shape{1, 2, 3, 4, 5}), ShapeError);
+    CHECK_THROWS_AS((Shape{-1}), ShapeError);
+    CHECK_THROWS_AS((Shape{Index(1) << 40, Index(1) << 40}), ShapeError);
+    CHECK_THROWS_AS(s[3], ShapeError);
+}
+
+TEST_CASE("Tensor is aligned, row-major, and reuses capacity", "[tensor]") {
+    Tensor<float> t(Shape{4, 3});
+    CHECK(reinterpret_cast<std::uintptr_t>(t.data()) % 64 == 0);
+    for (Index i = 0; i < 12; ++i) t[i] = float(i);
+    CHECK(t(1, 2) == 5.0f);
+    CHECK(t.matrix()(2, 1) == 7.0f);
+    const float* before = t.data();
+    t.resize(Shape{2, 3});
+    CHECK(t.data() == before);
+    CHECK(t.capacity() == 12);
+    t.resize(Shape{5, 3});
+    CHECK(t.capacity() == 15);
+    Tensor<float> c = t;
+    CHECK(c.data() != t.data());
+    CHECK(c.shape() == t.shape());
+}
+
+TEST_CASE("Views slice rows and reshape without copying", "[tensor]") {
+    Tensor<double> t(Shape{6, 2, 3});
+    for (Index i = 0; i < t.size(); ++i) t[i] = double(i);
+    auto batch = t.rows(2, 4);
+    CHECK(batch.shape() == Shape{2, 2, 3});
+    CHECK(batch.data() == t.data() + 12);
+    CHECK(batch(1, 1, 2) == t(3, 1, 2));
+    auto flat = batch.reshape(Shape{4, 3});
+    CHECK(flat.matrix()(3, 2) == 23.0);
+    CHECK_THROWS_AS(batch.reshape(Shape{5, 3}), ShapeError);
+    CHECK_THROWS_AS(t.rows(5, 7), ShapeError);
+    TensorView<const double> cv = batch;  // mutable -> const view
+    CHECK(cv.data() == batch.data());
+}
+
+TEMPLATE_TEST_CASE("gemm matches Eigen for every transpose and alpha/beta", "[tensor]", float, double) {
+    using T = TestType;
+    Rng rng(1);
+    for (Index m : {1, 7, 64}) {
+        for (Index k : {1, 33, 130}) {
+            for (Index n : {1, 5, 96}) {
+                for (int ta = 0; ta < 2; ++ta) {
+                    for (int tb = 0; tb < 2; ++tb) {
+                        Tensor<T> a(ta ? Shape{k, m} : Shape{m, k}), b(tb ? Shape{n, k} : Shape{k, n}), c(Shape{m, n});
+                        for (auto& v : a) v = T(rng.uniform(-1, 1));
+                        for (auto& v : b) v = T(rng.uniform(-1, 1));
+                        for (auto& v : c) v = T(rng.uniform(-1, 1));
+                        using M = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+                        M am = a.matrix(), bm = b.matrix(), cm = c.matrix();
+                        if (ta) am.transposeInPlace();
+                        if (tb) bm.transposeInPlace();
+                        M expect = T(0.5) * am * bm + T(2) * cm;
+                        gemm<T>(ta ? Trans::Yes : Trans::No, tb ? Trans::Yes : Trans::No, T(0.5), a.mref(), b.mref(),
+                                T(2), c.mref());
+                        const double tol = std::is_same<T, float>::value ? 1e-4 : 1e-12;
+                        CHECK((M(c.matrix()) - expect).cwiseAbs().maxCoeff() <= tol * (1 + k));
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("gemm with beta 0 ignores NaN in C, and checks shapes", "[tensor]") {
+    Tensor<float> a(Shape{2, 3}, 1.f), b(Shape{3, 2}, 1.f), c(Shape{2, 2}, std::nanf(""));
+    gemm<float>(Trans::No, Trans::No, 1.f, a.mref(), b.mref(), 0.f, c.mref());
+    CHECK(c(1, 1) == 3.f);
+    Tensor<float> bad(Shape{2, 2});
+    CHECK_THROWS_AS(gemm<float>(Trans::No, Trans::No, 1.f, a.mref(), bad.mref(), 0.f, c.mref()), ShapeError);
+}
+
+TEST_CASE("gemm on column blocks with a leading dimension", "[tensor]") {
+    // C's column block k = A * B_k, the MultiHead layout.
+    Tensor<double> a(Shape{4, 3}), b(Shape{3, 2}), c(Shape{4, 6}, 0.0);
+    Rng rng(3);
+    for (auto& v : a) v = rng.uniform();
+    for (auto& v : b) v = rng.uniform();
+    gemm<double>(Trans::No, Trans::No, 1.0, a.mref(), b.mref(), 0.0, c.mref().col_block(2, 2));
+    Eigen::MatrixXd expect = a.matrix() * b.matrix();
+    CHECK((c.matrix().block(0, 2, 4, 2) - expect).cwiseAbs().maxCoeff() < 1e-14);
+    CHECK(c.matrix().block(0, 0, 4, 2).cwiseAbs().maxCoeff() == 0.0);
+}
+
+TEST_CASE("bias add, reductions, transform and softmax", "[tensor]") {
+    Tensor<double> m(Shape{2, 3});
+    for (Index i = 0; i < 6; ++i) m[i] = double(i);
+    double bias[3] = {10, 20, 30};
+    add_bias<double>(m.mref(), bias);
+    CHECK(m(1, 2) == 35.0);
+    double cs[3], rs[2];
+    sum_rows<double>(m.mref(), cs);
+    sum_cols<double>(m.mref(), rs);
+    CHECK(cs[0] == 23.0);
+    CHECK(rs[1] == 3 + 4 + 5 + 60.0);
+    transform<double>(m, m.view(), [](double v) { return v * 2; });
+    CHECK(m(0, 0) == 20.0);
+
+    Tensor<double> x(Shape{2, 3, 2});
+    for (Index i = 0; i < x.size(); ++i) x[i] = double(i % 5) - 1000.0 * (i == 3);
+    Tensor<double> y(x.shape());
+    softmax<double>(x, y.view(), 1);
+    for (Index b = 0; b < 2; ++b)
+        for (Index j = 0; j < 2; ++j) {
+            double s = 0;
+            for (Index f = 0; f < 3; ++f) s += y(b, f, j);
+            CHECK(s == Approx(1.0));
+        }
+    CHECK(y(0, 1, 1) == 0.0);  // exp(-1000) underflows cleanly, no NaN
+    CHECK(y(0, 0, 0) == Approx(std::exp(0.0) / (std::exp(0.0) + std::exp(2.0) + std::exp(4.0))));
+}
+
+TEST_CASE("Rng is deterministic and roughly normal", "[tensor]") {
+    Rng a(42), b(42);
+    for (int i = 0; i < 10; ++i) CHECK(a.next() == b.next());
+    Rng r(5);
+    double s = 0, s2 = 0;
+    const int n = 20000;
+    for (int i = 0; i < n; ++i) {
+        double v = r.normal();
+        s += v;
+        s2 += v * v;
+    }
+    CHECK(std::abs(s / n) < 0.03);
+    CHECK(std::abs(s2 / n - 1) < 0.05);
+}
