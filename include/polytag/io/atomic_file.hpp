@@ -1,0 +1,123 @@
+#pragma once
+// AtomicFile: write a file so that readers see either the old contents or the complete new
+// ones, never a torn mix. Data goes to a temporary file in the same folder (so rename stays
+// within one filesystem), which is flushed, fsync'ed and then renamed over the target; the
+// folder is fsync'ed too so the rename itself survives a crash. Without commit(), the
+// destructor removes the temporary file and leaves the target untouched.
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "polytag/error.hpp"
+
+namespace polytag::io {
+
+class AtomicFile {
+public:
+    explicit AtomicFile(std::string path) : path_(std::move(path)) {
+        const std::size_t slash = path_.find_last_of('/');
+        dir_ = slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
+        const std::string base = slash == std::string::npos ? path_ : path_.substr(slash + 1);
+        if (base.empty()) throw IoError(path_ + ": not a file name");
+        tmp_ = (slash == std::string::npos ? std::string() : path_.substr(0, slash + 1)) + "." + base + ".tmp.XXXXXX";
+        const int fd = ::mkstemp(&tmp_[0]);
+        if (fd < 0) throw IoError(path_ + ": cannot create a temporary file in " + dir_ + ": " + std::strerror(errno));
+        // mkstemp makes 0600; give the file what the old one had, or the usual 0644.
+        struct stat st;
+        ::fchmod(fd, ::stat(path_.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644);
+        file_ = ::fdopen(fd, "wb");
+        if (!file_) {
+            const int e = errno;
+            ::close(fd);
+            ::unlink(tmp_.c_str());
+            throw IoError(path_ + ": cannot open the temporary file: " + std::strerror(e));
+        }
+        std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+    }
+    AtomicFile(const AtomicFile&) = delete;
+    AtomicFile& operator=(const AtomicFile&) = delete;
+    ~AtomicFile() { discard(); }
+
+    /// The target path and the temporary one being written.
+    const std::string& path() const { return path_; }
+    const std::string& temp_path() const { return tmp_; }
+    /// The stream to write (or seek) through; valid until commit() or discard().
+    std::FILE* file() const { return file_; }
+
+    void write(const void* data, std::size_t n) {
+        if (n && std::fwrite(data, 1, n, file_) != n) fail("write failed");
+    }
+    void write(const std::string& s) { write(s.data(), s.size()); }
+    /// Current offset in the file.
+    std::uint64_t tell() const {
+        const off_t pos = ::ftello(file_);
+        if (pos < 0) fail("ftell failed");
+        return std::uint64_t(pos);
+    }
+    void seek(std::uint64_t pos) {
+        if (::fseeko(file_, off_t(pos), SEEK_SET) != 0) fail("seek failed");
+    }
+
+    /// Flushes, syncs and renames over the target. Throws IoError (and discards) on failure.
+    void commit() {
+        if (!file_) throw IoError(path_ + ": AtomicFile already closed");
+        if (std::fflush(file_) != 0) fail("flush failed");
+        if (::fsync(::fileno(file_)) != 0) fail("fsync failed");
+        std::FILE* f = file_;
+        file_ = nullptr;
+        if (std::fclose(f) != 0) {
+            ::unlink(tmp_.c_str());
+            throw IoError(path_ + ": close failed: " + std::strerror(errno));
+        }
+        if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+            const int e = errno;
+            ::unlink(tmp_.c_str());
+            throw IoError(path_ + ": cannot rename the temporary file over it: " + std::strerror(e));
+        }
+        committed_ = true;
+        const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            ::fsync(dfd);  // best effort: some filesystems refuse fsync on folders
+            ::close(dfd);
+        }
+    }
+
+    /// Abandons the write: closes and removes the temporary file. Idempotent.
+    void discard() noexcept {
+        if (file_) {
+            std::fclose(file_);
+            file_ = nullptr;
+        }
+        if (!committed_ && !tmp_.empty()) {
+            ::unlink(tmp_.c_str());
+            tmp_.clear();
+        }
+    }
+
+private:
+    [[noreturn]] void fail(const char* what) const {
+        throw IoError(path_ + ": " + what + " (" + std::strerror(errno) + ")");
+    }
+
+    std::string path_, dir_, tmp_;
+    std::FILE* file_ = nullptr;
+    bool committed_ = false;
+};
+
+/// Runs fill(AtomicFile&) and commits; if fill throws, the target is left as it was.
+template <typename Fill>
+void write_atomically(const std::string& path, Fill&& fill) {
+    AtomicFile file(path);
+    fill(file);
+    file.commit();
+}
+
+}  // namespace polytag::io
