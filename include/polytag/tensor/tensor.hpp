@@ -127,6 +127,7 @@ public:
     using Scalar = T;
     static constexpr std::size_t kAlignment = 64;
 
+    /// An empty tensor, shape (0,): no storage. (A rank-0 Shape{} holds one element.)
     Tensor() = default;
     explicit Tensor(Shape shape) { resize(shape); }
     Tensor(Shape shape, T value) {
@@ -228,7 +229,7 @@ private:
     }
     T* data_ = nullptr;
     Index capacity_ = 0;
-    Shape shape_;
+    Shape shape_{0};
 };
 
 }  // namespace polytag
