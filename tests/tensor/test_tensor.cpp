@@ -144,3 +144,20 @@ TEST_CASE("Rng is deterministic and roughly normal", "[tensor]") {
     CHECK(std::abs(s / n) < 0.03);
     CHECK(std::abs(s2 / n - 1) < 0.05);
 }
+
+TEST_CASE("A default Tensor is empty and copies and moves as empty", "[tensor]") {
+    Tensor<float> t;
+    CHECK(t.empty());
+    CHECK(t.shape() == Shape{0});
+    Tensor<float> c = t;
+    CHECK(c.empty());
+    c = Tensor<float>(Shape{2}, 1.f);
+    Tensor<float> m = std::move(c);
+    CHECK(m.size() == 2);
+    CHECK(c.empty());
+    m = t;
+    CHECK(m.empty());
+    Tensor<double> scalar(Shape{}, 3.0);  // 0-d: one element
+    CHECK(scalar.size() == 1);
+    CHECK(scalar[0] == 3.0);
+}
