@@ -1,0 +1,89 @@
+#pragma once
+// Clips to score, from an OpenMIC-2018 release folder (the whole release: train and test) or
+// from one .npz holding "X" (N, frames, features) uint8 and optionally "sample_key" (N,)
+// strings and "Y_true" / "Y_mask" (N, 20) labels, as the release's openmic-2018.npz does.
+// This is what polytag-predict and polytag-rank read.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "polytag/data/dataset.hpp"
+#include "polytag/io/npz.hpp"
+#include "polytag/tensor/tensor.hpp"
+
+namespace polytag::openmic {
+
+struct ClipSet {
+    Tensor<std::uint8_t> features;  ///< (N, frames, features)
+    std::vector<std::string> keys;  ///< N sample keys ("row<i>" when the file has none)
+    Tensor<float> y_true, mask;     ///< (N, 20) observed labels, or empty
+    std::vector<std::string> split; ///< "train" / "test" / "" per clip (release folders only)
+
+    Index size() const { return static_cast<Index>(keys.size()); }
+    bool has_labels() const { return !y_true.empty(); }
+    /// Row of a key, or -1.
+    Index find(const std::string& key) const {
+        for (std::size_t i = 0; i < keys.size(); ++i)
+            if (keys[i] == key) return static_cast<Index>(i);
+        return -1;
+    }
+};
+
+namespace detail {
+inline ClipSet clips_from_npz(const std::string& path) {
+    io::NpzReader r(path);
+    const auto names = r.names();
+    auto has = [&](const char* n) {
+        for (const auto& x : names)
+            if (x == n) return true;
+        return false;
+    };
+    if (!has("X")) throw IoError(path + ": no array 'X' (expected (N, 10, 128) uint8 clips)");
+    ClipSet c;
+    c.features = r.read<std::uint8_t>("X");
+    if (c.features.rank() != 3)
+        throw IoError(path + ": 'X' has shape " + c.features.shape().str() + ", expected (N, frames, features)");
+    const Index n = c.features.dim(0);
+    if (has("sample_key")) {
+        c.keys = r.read_strings("sample_key");
+        if (static_cast<Index>(c.keys.size()) != n)
+            throw IoError(path + ": 'sample_key' holds " + std::to_string(c.keys.size()) + " keys for " +
+                          std::to_string(n) + " clips");
+    } else {
+        for (Index i = 0; i < n; ++i) c.keys.push_back("row" + std::to_string(i));
+    }
+    if (has("Y_true") && has("Y_mask")) {
+        Tensor<double> y = r.read<double>("Y_true"), m = r.read<double>("Y_mask");
+        if (y.shape() != Shape{n, 20} || m.shape() != Shape{n, 20})
+            throw IoError(path + ": 'Y_true' " + y.shape().str() + " / 'Y_mask' " + m.shape().str() + " are not (" +
+                          std::to_string(n) + ", 20)");
+        c.y_true.resize(y.shape());
+        c.mask.resize(m.shape());
+        for (Index i = 0; i < y.size(); ++i) c.y_true[i] = float(y[i]), c.mask[i] = float(m[i]);
+    }
+    c.split.assign(std::size_t(n), "");
+    return c;
+}
+}  // namespace detail
+
+/// Reads a release folder (Dataset::load, fully validated) or a single .npz file.
+inline ClipSet load_clips(const std::string& path) {
+    if (!std::filesystem::is_directory(path)) {
+        if (!std::filesystem::is_regular_file(path))
+            throw IoError(path + ": no such file or folder (expected an OpenMIC folder or a .npz file)");
+        return detail::clips_from_npz(path);
+    }
+    const Dataset d = Dataset::load(path);
+    ClipSet c;
+    c.features = d.features();
+    c.keys = d.keys();
+    c.y_true = d.y_true();
+    c.mask = d.mask();
+    c.split.assign(c.keys.size(), "");
+    for (Index r : d.train()) c.split[std::size_t(r)] = "train";
+    for (Index r : d.test()) c.split[std::size_t(r)] = "test";
+    return c;
+}
+
+}  // namespace polytag::openmic
