@@ -49,39 +49,38 @@ public:
     /// The target path and the temporary one being written.
     const std::string& path() const { return path_; }
     const std::string& temp_path() const { return tmp_; }
-    /// The stream to write (or seek) through; valid until commit() or discard().
+    /// The stream to write through; valid until close_stream(), commit() or discard().
     std::FILE* file() const { return file_; }
 
     void write(const void* data, std::size_t n) {
+        if (!file_) throw IoError(path_ + ": AtomicFile stream is closed");
         if (n && std::fwrite(data, 1, n, file_) != n) fail("write failed");
     }
     void write(const std::string& s) { write(s.data(), s.size()); }
-    /// Current offset in the file.
-    std::uint64_t tell() const {
-        const off_t pos = ::ftello(file_);
-        if (pos < 0) fail("ftell failed");
-        return std::uint64_t(pos);
-    }
-    void seek(std::uint64_t pos) {
-        if (::fseeko(file_, off_t(pos), SEEK_SET) != 0) fail("seek failed");
+    /// For writers that create temp_path() themselves (libzip replaces it by rename): closes
+    /// this object's stream; commit() then syncs whatever file is at temp_path().
+    void close_stream() {
+        if (!file_) return;
+        std::FILE* f = file_;
+        file_ = nullptr;
+        if (std::fclose(f) != 0) fail("close failed");
     }
 
     /// Flushes, syncs and renames over the target. Throws IoError (and discards) on failure.
     void commit() {
-        if (!file_) throw IoError(path_ + ": AtomicFile already closed");
-        if (std::fflush(file_) != 0) fail("flush failed");
-        if (::fsync(::fileno(file_)) != 0) fail("fsync failed");
-        std::FILE* f = file_;
-        file_ = nullptr;
-        if (std::fclose(f) != 0) {
-            ::unlink(tmp_.c_str());
-            throw IoError(path_ + ": close failed: " + std::strerror(errno));
+        if (committed_ || tmp_.empty()) throw IoError(path_ + ": AtomicFile already committed or discarded");
+        if (file_) {
+            if (std::fflush(file_) != 0) fail("flush failed");
+            if (::fsync(::fileno(file_)) != 0) fail("fsync failed");
+            close_stream();
+        } else {
+            const int fd = ::open(tmp_.c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) fail("cannot reopen the temporary file");
+            const int rc = ::fsync(fd);
+            ::close(fd);
+            if (rc != 0) fail("fsync failed");
         }
-        if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
-            const int e = errno;
-            ::unlink(tmp_.c_str());
-            throw IoError(path_ + ": cannot rename the temporary file over it: " + std::strerror(e));
-        }
+        if (::rename(tmp_.c_str(), path_.c_str()) != 0) fail("cannot rename the temporary file over it");
         committed_ = true;
         const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) {
@@ -90,7 +89,7 @@ public:
         }
     }
 
-    /// Abandons the write: closes and removes the temporary file. Idempotent.
+    /// Abandons the write: closes and removes the temporary file (the target is untouched). Idempotent.
     void discard() noexcept {
         if (file_) {
             std::fclose(file_);

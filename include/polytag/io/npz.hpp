@@ -127,16 +127,14 @@ inline void save_npz(const std::string& path, const std::vector<NpzEntry>& entri
         for (std::size_t j = 0; j < i; ++j)
             if (entries[i].name() == entries[j].name())
                 throw ValueError("polytag::io::save_npz: array name '" + entries[i].name() + "' is repeated");
+    std::vector<detail::ZipInput> inputs;
+    for (const NpzEntry& e : entries) {
+        const detail::EncodedArray& a = e.encoded();
+        inputs.push_back({e.name() + ".npy", {{a.header().data(), a.header().size()}, {a.data(), a.data_size()}}});
+    }
     write_atomically(path, [&](AtomicFile& f) {
-        detail::ZipWriter zip(f);
-        for (const NpzEntry& e : entries) {
-            const detail::EncodedArray& a = e.encoded();
-            zip.add(e.name() + ".npy",
-                    {{reinterpret_cast<const unsigned char*>(a.header().data()), a.header().size()},
-                     {a.data(), a.data_size()}},
-                    compressed);
-        }
-        zip.finish();
+        f.close_stream();  // libzip writes the temporary file itself
+        detail::write_zip(f.temp_path(), f.path(), inputs, compressed);
     });
 }
 

@@ -30,7 +30,7 @@ public:
     /// `context` prefixes messages ("openmic-2018.npz: sample_key.npy").
     SafeUnpickler(const std::string& data, std::string context) : d_(data), context_(std::move(context)) {
         // Elements may share one memoised string; cap what sharing can multiply into.
-        output_cap_ = std::uint64_t(d_.size()) * 64 + (std::uint64_t(64) << 20);
+        output_cap_ = std::uint64_t(d_.size()) * 16 + (std::uint64_t(16) << 20);
     }
 
     PickledArray run() {

@@ -70,6 +70,7 @@ public:
         struct stat st;
         if (::stat(path.c_str(), &st) != 0) throw IoError(path + ": cannot open: " + std::strerror(errno));
         if (!S_ISREG(st.st_mode)) throw IoError(path + ": not a regular file");
+        check_min_size(base_name(path), std::uint64_t(st.st_size));
         int err = 0;
         zip_t* za = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err);
         if (!za) throw IoError(base_name(path) + ": not a readable zip archive: " + zip_error_text(err));
@@ -77,6 +78,7 @@ public:
     }
     /// Opens an archive held in memory; `data` must outlive the archive.
     static ZipArchive open_memory(const void* data, std::size_t size, const std::string& name) {
+        check_min_size(name, size);
         zip_error_t error;
         zip_error_init(&error);
         zip_source_t* src = zip_source_buffer_create(data, size, 0, &error);
@@ -115,6 +117,11 @@ private:
     struct Closer {
         void operator()(zip_t* za) const { zip_discard(za); }
     };
+
+    // libzip opens an empty file as an empty archive; numpy (and we) call that no archive.
+    static void check_min_size(const std::string& name, std::uint64_t size) {
+        if (size < 22) throw IoError(name + ": not a readable zip archive: " + std::to_string(size) + " bytes is too short");
+    }
 
     static std::string zip_error_text(int code) {
         zip_error_t error;
