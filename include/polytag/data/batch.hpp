@@ -1,0 +1,52 @@
+#pragma once
+// Gathering a mini-batch: rows of a Dataset in any order -> float buffers the network eats.
+// Buffers are Tensors resized per call, so once they have held the largest batch, gathering
+// never allocates again.
+#include <vector>
+
+#include "polytag/data/dataset.hpp"
+#include "polytag/data/normalizer.hpp"
+
+namespace polytag::openmic {
+
+template <typename T = float>
+struct Batch {
+    Tensor<T> x;     ///< (B, frames, dims) normalised features
+    Tensor<T> y;     ///< (B, classes) relevance targets (0.5 where unobserved)
+    Tensor<T> mask;  ///< (B, classes) 1 where observed, else 0
+};
+
+/// Fills `out` with rows[0..count) of `d`: features through `norm`, targets and mask copied.
+/// Throws ValueError for a row out of range or a normalizer of the wrong width.
+template <typename T>
+void gather_batch(const Dataset& d, const Normalizer& norm, const Index* rows, Index count, Batch<T>& out) {
+    norm.check(d.dims());
+    const Index frames = d.frames(), dims = d.dims(), c = d.classes();
+    out.x.resize(Shape{count, frames, dims});
+    out.y.resize(Shape{count, c});
+    out.mask.resize(Shape{count, c});
+    const std::uint8_t* features = d.features().data();
+    for (Index b = 0; b < count; ++b) {
+        const Index r = rows[b];
+        if (r < 0 || r >= d.size())
+            throw ValueError("polytag::openmic::gather_batch: row " + std::to_string(r) + " outside [0, " +
+                             std::to_string(d.size()) + ")");
+        norm.apply(features + r * frames * dims, frames, out.x.data() + b * frames * dims);
+        for (Index j = 0; j < c; ++j) {
+            out.y[b * c + j] = static_cast<T>(d.y_true()[r * c + j]);
+            out.mask[b * c + j] = static_cast<T>(d.mask()[r * c + j]);
+        }
+    }
+}
+
+/// The rows order[begin, end) (e.g. one mini-batch of a shuffled epoch order).
+template <typename T>
+void gather_batch(const Dataset& d, const Normalizer& norm, const std::vector<Index>& order, Index begin, Index end,
+                  Batch<T>& out) {
+    if (begin < 0 || end < begin || end > static_cast<Index>(order.size()))
+        throw ValueError("polytag::openmic::gather_batch: [" + std::to_string(begin) + ", " + std::to_string(end) +
+                         ") outside an order of " + std::to_string(order.size()) + " rows");
+    gather_batch(d, norm, order.data() + begin, end - begin, out);
+}
+
+}  // namespace polytag::openmic

@@ -1,0 +1,128 @@
+#pragma once
+// make_synthetic: a deterministic, learnable stand-in for OpenMIC-2018, generated in memory,
+// so that polytag-train runs on a fresh machine without the release.
+//
+// What it imitates: 10 frames x 128 uint8 features per clip; clips grouped into tracks (1 to 6
+// clips per track, keys "<6-digit track id>_<start sample>", rows in
+// ascending track order) that share instrumentation
+// and a background timbre, so group-aware splits matter; each instrument has a prior in
+// [0.08, 0.45] and, when present in a clip, plays in a contiguous run of 1 to 10 frames;
+// relevance grows with that fraction (0.25 + 0.75 * fraction, plus noise), absent instruments
+// get 0 or a small value; about 2 labels per clip are observed (1 to 3, biased towards present
+// instruments, as annotation was), the rest is exactly 0.5 with mask 0; a track-disjoint
+// train/test split of about 3:1.
+// What makes it learnable: each instrument adds its own fixed prototype pattern (integers in
+// [-3, 3] per dimension, scaled by a per-clip gain of 2 or 3) to the frames where it plays, on
+// top of the track background (uniform in [-15, 15] per dimension) and per-frame noise (a sum
+// of four uniforms in [-6, 6]). A ridge regression on mean-pooled features reaches macro AP
+// about 0.81 on the default set (chance: 0.37), so pooling over time well still pays.
+// Determinism: only polytag::Rng and integer arithmetic (labels are thousandths divided once),
+// so the bytes and labels are identical on every platform, compiler and flag set.
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "polytag/data/dataset.hpp"
+#include "polytag/data/instruments.hpp"
+#include "polytag/tensor/random.hpp"
+
+namespace polytag::openmic {
+
+/// Default clip count: trains in a few seconds, enough for a clearly better-than-chance AP.
+constexpr std::size_t kSyntheticDefaultClips = 3000;
+
+inline Dataset make_synthetic(std::size_t clips = kSyntheticDefaultClips, std::uint64_t seed = 0) {
+    if (clips < 2) throw ValueError("polytag::openmic::make_synthetic: need at least 2 clips, got " + std::to_string(clips));
+    if (clips > 900000) throw ValueError("polytag::openmic::make_synthetic: at most 900000 clips, got " + std::to_string(clips));
+    Rng rng(seed ^ 0x6f70656e6d696331ULL);  // "openmic1": decorrelates from model seeds
+    const Index n = static_cast<Index>(clips), frames = kFrames, dims = kFeatures, classes = kInstruments;
+
+    // Fixed per dataset: instrument priors (thousandths) and prototype patterns.
+    std::vector<int> prior(static_cast<std::size_t>(classes));
+    for (auto& p : prior) p = 80 + static_cast<int>(rng.below(371));
+    std::vector<int> prototype(static_cast<std::size_t>(classes * dims));
+    for (auto& v : prototype) v = static_cast<int>(rng.below(7)) - 3;
+
+    Tensor<std::uint8_t> x(Shape{n, frames, dims});
+    Tensor<float> y(Shape{n, classes}, 0.5f), mask(Shape{n, classes}, 0.0f);
+    std::vector<std::string> keys;
+    keys.reserve(clips);
+    std::vector<Index> train, test;
+
+    std::vector<int> background(static_cast<std::size_t>(dims));
+    std::vector<char> track_has(static_cast<std::size_t>(classes));
+    std::vector<int> level(static_cast<std::size_t>(frames * dims));
+    std::vector<int> relevance(static_cast<std::size_t>(classes));
+    std::vector<Index> present, observed;
+    std::uint64_t track = 0;
+    Index row = 0;
+    while (row < n) {
+        track += 1 + rng.below(40);
+        const Index clips_in_track = std::min<Index>(1 + static_cast<Index>(rng.below(6)), n - row);
+        const bool in_test = rng.below(4) == 0;
+        for (auto& b : background) b = static_cast<int>(rng.below(31)) - 15;
+        present.clear();
+        for (Index c = 0; c < classes; ++c) {
+            track_has[static_cast<std::size_t>(c)] = rng.below(1000) < static_cast<std::uint64_t>(prior[static_cast<std::size_t>(c)]);
+            if (track_has[static_cast<std::size_t>(c)]) present.push_back(c);
+        }
+        std::uint64_t start = 0;
+        for (Index k = 0; k < clips_in_track; ++k, ++row) {
+            start += 3840 * (1 + rng.below(60));
+            char key[48];
+            std::snprintf(key, sizeof key, "%06llu_%llu", static_cast<unsigned long long>(track),
+                          static_cast<unsigned long long>(start));
+            keys.emplace_back(key);
+            (in_test ? test : train).push_back(row);
+
+            for (Index f = 0; f < frames; ++f)
+                for (Index d = 0; d < dims; ++d) {
+                    int noise = 0;
+                    for (int t = 0; t < 4; ++t) noise += static_cast<int>(rng.below(13)) - 6;
+                    level[static_cast<std::size_t>(f * dims + d)] = 128 + background[static_cast<std::size_t>(d)] + noise;
+                }
+            for (Index c = 0; c < classes; ++c) {
+                int rel;  // thousandths
+                if (track_has[static_cast<std::size_t>(c)]) {
+                    const Index active = 1 + static_cast<Index>(rng.below(10));
+                    const Index first = static_cast<Index>(rng.below(static_cast<std::uint64_t>(frames - active + 1)));
+                    const int gain = 2 + static_cast<int>(rng.below(2));
+                    const int* proto = prototype.data() + c * dims;
+                    for (Index f = first; f < first + active; ++f)
+                        for (Index d = 0; d < dims; ++d) level[static_cast<std::size_t>(f * dims + d)] += gain * proto[d];
+                    rel = 250 + 75 * static_cast<int>(active) + static_cast<int>(rng.below(161)) - 80;
+                } else {
+                    rel = rng.below(2) ? 0 : static_cast<int>(rng.below(250));
+                }
+                relevance[static_cast<std::size_t>(c)] = std::clamp(rel, 0, 1000);
+            }
+            std::uint8_t* out = x.data() + row * frames * dims;
+            for (std::size_t i = 0; i < level.size(); ++i) out[i] = static_cast<std::uint8_t>(std::clamp(level[i], 0, 255));
+
+            observed.clear();
+            const int labels = 1 + static_cast<int>(rng.below(3));
+            for (int attempt = 0; static_cast<int>(observed.size()) < labels && attempt < 16; ++attempt) {
+                const bool pick_present = !present.empty() && rng.below(2) == 0;
+                const Index c = pick_present ? present[rng.below(present.size())] : static_cast<Index>(rng.below(classes));
+                if (std::find(observed.begin(), observed.end(), c) != observed.end()) continue;
+                observed.push_back(c);
+                y(row, c) = static_cast<float>(relevance[static_cast<std::size_t>(c)]) / 1000.0f;
+                mask(row, c) = 1.0f;
+            }
+        }
+    }
+    std::vector<std::string> names(release_instrument_names().begin(), release_instrument_names().end());
+    if (train.empty() || test.empty()) {  // tiny requests: keep both sides non-empty
+        auto& from = train.empty() ? test : train;
+        auto& to = train.empty() ? train : test;
+        to.push_back(from.back());
+        from.pop_back();
+        std::sort(to.begin(), to.end());
+    }
+    return Dataset::from_arrays(std::move(x), std::move(y), std::move(mask), std::move(keys), std::move(names),
+                                std::move(train), std::move(test), "synthetic");
+}
+
+}  // namespace polytag::openmic
