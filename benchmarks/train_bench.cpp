@@ -1,6 +1,7 @@
 // The reference workload of benchmarks/README.md in polytag, and the GEMM floor.
 //
 //   train_bench [--threads T] [--epochs N] [--seed S]      polytag: one JSON line on stdout
+//   train_bench --model openmic ...                        the same workload, default OpenMIC model
 //   train_bench --gemm-floor [--threads T] [--epochs N]    only the GEMMs of an epoch, via cblas_sgemm
 //
 // Per-epoch losses go to stderr. The training loop allocates nothing after the first step:
@@ -19,6 +20,7 @@
 #include <CLI/CLI.hpp>
 
 #include "polytag/loss/masked_mse.hpp"
+#include "polytag/model/relevance_net.hpp"
 #include "polytag/nn/activation.hpp"
 #include "polytag/nn/dense.hpp"
 #include "polytag/nn/multi_head.hpp"
@@ -112,17 +114,30 @@ struct Result {
     double infer_b1 = 0, infer_b1024 = 0;
 };
 
-Result run_polytag(int epochs, std::uint64_t seed) {
+/// The OpenMIC model as benchmarks/peers/libtorch_bench.cpp (--model openmic) builds it.
+polytag::openmic::ModelConfig openmic_config() {
+    polytag::openmic::ModelConfig c;  // the library's default model
+    if (c.trunk != std::vector<int>{256} || c.activation != polytag::openmic::ActivationKind::Relu ||
+        c.pool != polytag::openmic::PoolKind::Attention || !c.head.empty() || c.input_dropout != 0.2 ||
+        c.dropout != 0.5)
+        std::fprintf(stderr, "train_bench: WARNING: the default OpenMIC model changed; the LibTorch peer "
+                             "(--model openmic) still builds trunk {256} relu, dropout 0.2/0.5, attention, linear heads\n");
+    return c;
+}
+
+/// Trains `net` on the reference workload; `sample` is the per-clip input shape the net takes.
+template <typename Net>
+Result run_workload(Net& net, Shape sample, int epochs, std::uint64_t seed) {
     const Data data(seed);
     polytag::Rng rng(seed + 1);
-    Net net = make_net();
     net.init(rng);
     polytag::MaskedMse<float> loss_fn;
     polytag::Adam<float> adam(net.parameters(), polytag::AdamOptions<float>{1e-3f, 0.9f, 0.999f, 1e-8f});
 
     std::vector<Index> order(kClips);
     std::iota(order.begin(), order.end(), Index(0));
-    Tensor<float> xb(Shape{kBatch, kFeatures}), yb(Shape{kBatch, kTasks}), mb(Shape{kBatch, kTasks});
+    auto batch_shape = [&](Index n) { return sample.rank() == 1 ? Shape{n, sample[0]} : Shape{n, sample[0], sample[1]}; };
+    Tensor<float> xb(batch_shape(kBatch)), yb(Shape{kBatch, kTasks}), mb(Shape{kBatch, kTasks});
 
     auto epoch = [&] {
         double total = 0;
@@ -130,7 +145,7 @@ Result run_polytag(int epochs, std::uint64_t seed) {
         for (Index start = 0; start < kClips; start += kBatch) {
             const Index n = std::min(kBatch, kClips - start);
             const Index* idx = order.data() + start;
-            xb.resize(Shape{n, kFeatures});
+            xb.resize(batch_shape(n));
             yb.resize(Shape{n, kTasks});
             mb.resize(Shape{n, kTasks});
             gather_clips(data, idx, n, xb.data());
@@ -156,7 +171,7 @@ Result run_polytag(int epochs, std::uint64_t seed) {
     }
 
     // Inference: batch 1 (one clip per call), then all clips in batches of 1024.
-    Tensor<float> x1(Shape{1, kFeatures});
+    Tensor<float> x1(batch_shape(1));
     float sink = 0;
     auto t0 = Clock::now();
     for (Index i = 0; i < kInferB1Calls; ++i) {
@@ -164,11 +179,10 @@ Result run_polytag(int epochs, std::uint64_t seed) {
         sink += net.forward(x1, polytag::Mode::Eval)[0];
     }
     r.infer_b1 = double(kInferB1Calls) / seconds_since(t0);
-    xb.resize(Shape{kInferBigBatch, kFeatures});
     t0 = Clock::now();
     for (Index start = 0; start < kClips; start += kInferBigBatch) {
         const Index n = std::min(kInferBigBatch, kClips - start);
-        xb.resize(Shape{n, kFeatures});
+        xb.resize(batch_shape(n));
         for (Index i = 0; i < n; ++i) {
             const Index clip = start + i;
             gather_clips(data, &clip, 1, xb.data() + i * kFeatures);
@@ -249,9 +263,12 @@ int main(int argc, char** argv) {
     int threads = 1, epochs = 3;
     std::uint64_t seed = 1;
     bool gemm_floor = false;
+    std::string model = "reference";
     app.add_option("--threads", threads, "threads (BLAS pool)")->check(CLI::PositiveNumber);
     app.add_option("--epochs", epochs, "timed epochs, after one warm-up epoch")->check(CLI::PositiveNumber);
     app.add_option("--seed", seed, "random seed (data, initialisation, shuffles)");
+    app.add_option("--model", model, "reference (benchmarks/README.md) or openmic (the default OpenMIC model)")
+        ->check(CLI::IsMember({"reference", "openmic"}));
     app.add_flag("--gemm-floor", gemm_floor, "time only the GEMMs of an epoch, through cblas_sgemm");
     CLI11_PARSE(app, argc, argv);
 
@@ -266,12 +283,16 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "train_bench: --gemm-floor needs OpenBLAS (cblas_sgemm)\n");
         return 2;
 #endif
+    } else if (model == "openmic") {
+        polytag::openmic::RelevanceNet<float> net(openmic_config());
+        r = run_workload(net, Shape{kFrames, kBands}, epochs, seed);
     } else {
-        r = run_polytag(epochs, seed);
+        Net net = make_net();
+        r = run_workload(net, Shape{kFeatures}, epochs, seed);
     }
-    std::printf("{\"impl\":\"%s\",\"threads\":%d,\"epoch_s_median\":%.4f,\"epoch_s\":[%s],"
+    std::printf("{\"impl\":\"%s\",\"model\":\"%s\",\"threads\":%d,\"epoch_s_median\":%.4f,\"epoch_s\":[%s],"
                 "\"infer_b1_clips_per_s\":%.1f,\"infer_b1024_clips_per_s\":%.1f,\"peak_rss_mb\":%.1f}\n",
-                impl, threads, median(r.epoch_s), json_list(r.epoch_s).c_str(), r.infer_b1, r.infer_b1024,
+                impl, gemm_floor ? "reference" : model.c_str(), threads, median(r.epoch_s), json_list(r.epoch_s).c_str(), r.infer_b1, r.infer_b1024,
                 peak_rss_mb());
     return 0;
 }

@@ -35,6 +35,36 @@ inline void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, Index m, Index n, 
                       Index lda, const double* b, Index ldb, double beta, double* c, Index ldc) {
     cblas_dgemm(CblasRowMajor, ta, tb, int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
 }
+inline void blas_gemv(CBLAS_TRANSPOSE t, Index rows, Index cols, float alpha, const float* a, Index lda,
+                      const float* x, Index incx, float beta, float* y, Index incy) {
+    cblas_sgemv(CblasRowMajor, t, int(rows), int(cols), alpha, a, int(lda), x, int(incx), beta, y, int(incy));
+}
+inline void blas_gemv(CBLAS_TRANSPOSE t, Index rows, Index cols, double alpha, const double* a, Index lda,
+                      const double* x, Index incx, double beta, double* y, Index incy) {
+    cblas_dgemv(CblasRowMajor, t, int(rows), int(cols), alpha, a, int(lda), x, int(incx), beta, y, int(incy));
+}
+
+/// C = alpha op(A) op(B) + beta C when C is a single row or column, as one matrix-vector
+/// product. sgemm packs the whole matrix operand on every call (for a batch-1 Dense(1280, 512)
+/// that is 2.6 MB copied per call, about 20x the cost of the product itself); gemv streams it.
+template <typename T>
+void blas_gemv_product(bool ta, bool tb, Index m, Index n, Index k, T alpha, MatrixRef<const T> a,
+                       MatrixRef<const T> b, T beta, MatrixRef<T> c) {
+    if (beta == T(0))  // gemv may compute 0 * y: clear y so that NaN in C cannot survive
+        for (Index i = 0; i < m; ++i)
+            for (Index j = 0; j < n; ++j) c.data[i * c.ld + j] = T(0);
+    if (m == 1) {
+        // c^T (n) = op(B)^T (n x k) op(A)^T (k); op(A) element p is a[p] (ta No) or a[p * lda] (ta Yes).
+        const Index incx = ta ? a.ld : 1;
+        if (tb) blas_gemv(CblasNoTrans, n, k, alpha, b.data, b.ld, a.data, incx, beta, c.data, 1);
+        else blas_gemv(CblasTrans, k, n, alpha, b.data, b.ld, a.data, incx, beta, c.data, 1);
+    } else {
+        // c (m, column stride ldc) = op(A) (m x k) op(B) (k); op(B) element p is b[p * ldb] (tb No) or b[p].
+        const Index incx = tb ? 1 : b.ld;
+        if (ta) blas_gemv(CblasTrans, k, m, alpha, a.data, a.ld, b.data, incx, beta, c.data, c.ld);
+        else blas_gemv(CblasNoTrans, m, k, alpha, a.data, a.ld, b.data, incx, beta, c.data, c.ld);
+    }
+}
 #endif
 
 template <typename T, typename MA, typename MB, typename MC>
@@ -65,6 +95,10 @@ void gemm(Trans ta, Trans tb, T alpha, MatrixRef<const T> a, MatrixRef<const T> 
     }
 #if defined(POLYTAG_USE_BLAS)
     if (m * n * k >= detail::kBlasMinFlops) {
+        if (m == 1 || n == 1) {
+            detail::blas_gemv_product<T>(ta == Trans::Yes, tb == Trans::Yes, m, n, k, alpha, a, b, beta, c);
+            return;
+        }
         detail::blas_gemm(ta == Trans::No ? CblasNoTrans : CblasTrans, tb == Trans::No ? CblasNoTrans : CblasTrans, m,
                           n, k, alpha, a.data, a.ld, b.data, b.ld, beta, c.data, c.ld);
         return;

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Builds the benchmarks in Release (-march=native, LibTorch peer on) and runs the reference
+# workload for polytag, the GEMM floor, LibTorch and PyTorch (tuned and default), at each
+# thread count, interleaved over several rounds (the order rotates every round), then prints
+# one table (benchmarks/table.py). See benchmarks/README.md.
+#
+#   benchmarks/run.sh [--rounds N] [--threads "1 2"] [--epochs N] [--build-dir DIR] [--no-build]
+#                     [--only "polytag libtorch-tuned ..."]
+# Environment: JOBS (build parallelism, default 2). Needs libtorch-dev and python3-torch.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build="$root/build-bench"
+rounds=3
+threads_list="1 2"
+epochs=3
+do_build=1
+only=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --rounds) rounds=$2; shift 2 ;;
+    --threads) threads_list=$2; shift 2 ;;
+    --epochs) epochs=$2; shift 2 ;;
+    --build-dir) build=$2; shift 2 ;;
+    --no-build) do_build=0; shift ;;
+    --only) only=$2; shift 2 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+python=/usr/bin/python3  # the python3 first on PATH may lack numpy/torch
+if [[ $do_build == 1 ]]; then
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPOLYTAG_NATIVE=ON -DPOLYTAG_BUILD_BENCHMARKS=ON \
+        -DPOLYTAG_BUILD_PEERS=ON >/dev/null
+  cmake --build "$build" --target train_bench libtorch_bench -j"${JOBS:-2}"
+fi
+bench="$build/benchmarks"
+[[ -x "$bench/libtorch_bench" ]] || { echo "run.sh: $bench/libtorch_bench missing (install libtorch-dev)" >&2; exit 1; }
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+results="$bench/results-$stamp.jsonl"
+log="$bench/results-$stamp.log"
+: >"$results"
+
+# name -> command (the thread count is appended)
+declare -A cmd=(
+  [gemm_floor]="$bench/train_bench --gemm-floor --epochs $epochs --threads"
+  [polytag]="$bench/train_bench --epochs $epochs --threads"
+  [libtorch-tuned]="$bench/libtorch_bench --config tuned --epochs $epochs --threads"
+  [libtorch-default]="$bench/libtorch_bench --config default --epochs $epochs --threads"
+  [pytorch-tuned]="$python $root/benchmarks/peers/torch_bench.py --config tuned --epochs $epochs --threads"
+  [pytorch-default]="$python $root/benchmarks/peers/torch_bench.py --config default --epochs $epochs --threads"
+  [polytag-openmic]="$bench/train_bench --model openmic --epochs $epochs --threads"
+  [libtorch-openmic-tuned]="$bench/libtorch_bench --model openmic --config tuned --epochs $epochs --threads"
+)
+names=(gemm_floor polytag libtorch-tuned pytorch-tuned libtorch-default pytorch-default polytag-openmic libtorch-openmic-tuned)
+if [[ -n $only ]]; then read -r -a names <<<"$only"; fi
+
+echo "run.sh: $rounds rounds x threads {$threads_list} x ${#names[@]} programs; JSON lines in $results" >&2
+for ((round = 0; round < rounds; ++round)); do
+  n=${#names[@]}
+  for ((i = 0; i < n; ++i)); do
+    name=${names[$(((i + round) % n))]}  # rotate the order every round
+    for t in $threads_list; do
+      echo "== round $((round + 1)) $name threads $t" | tee -a "$log" >&2
+      if line=$(${cmd[$name]} "$t" 2>>"$log" | grep '^{'); then
+        echo "$line" | tee -a "$log" >>"$results"
+      else
+        echo "run.sh: $name --threads $t failed (see $log)" >&2
+      fi
+    done
+  done
+done
+
+cpu=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
+echo
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $cpu, $(nproc) CPUs, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}, $rounds rounds"
+"$python" "$root/benchmarks/table.py" "$results"

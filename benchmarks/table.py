@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+"""Summarises the JSON lines written by benchmarks/run.sh into one Markdown table.
+
+Each input line is one program run: {"impl", ["config"], ["model"], "threads", "epoch_s", ...}.
+Per (model, implementation, threads): epoch seconds = median of all timed epochs of all rounds;
+inference = median over rounds; peak RSS = maximum over rounds.
+"""
+import collections
+import json
+import statistics
+import sys
+
+
+def key_of(r):
+    name = r["impl"] + (" " + r["config"] if r.get("config") else "")
+    return r.get("model", "reference"), name, r["threads"]
+
+
+def main(path):
+    runs = collections.defaultdict(list)
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("{"):
+                r = json.loads(line)
+                runs[key_of(r)].append(r)
+    if not runs:
+        sys.exit("table.py: no results in " + path)
+
+    def epoch(k):
+        return statistics.median([t for r in runs[k] for t in r["epoch_s"]])
+
+    models = sorted({k[0] for k in runs}, key=lambda m: (m != "reference", m))
+    order = ["gemm_floor", "polytag", "libtorch tuned", "libtorch default", "pytorch tuned", "pytorch default"]
+    for model in models:
+        keys = sorted((k for k in runs if k[0] == model),
+                      key=lambda k: (k[2], order.index(k[1]) if k[1] in order else len(order), k[1]))
+        print(f"\nModel: {model}. Epoch = median of all timed epochs over {max(len(runs[k]) for k in keys)} rounds.\n")
+        print("| implementation | threads | epoch s | x polytag | x GEMM floor | infer b1 clips/s | "
+              "infer b1024 clips/s | peak RSS MB |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for k in keys:
+            _, name, threads = k
+            e = epoch(k)
+            pt = (model, "polytag", threads)
+            fl = ("reference", "gemm_floor", threads)
+            ratio = f"{e / epoch(pt):.2f}" if pt in runs else "-"
+            floor = f"{e / epoch(fl):.2f}" if fl in runs and model == "reference" else "-"
+            if name == "gemm_floor":
+                print(f"| GEMM floor (cblas_sgemm only) | {threads} | {e:.3f} | {ratio} | 1.00 | - | - | - |")
+                continue
+            b1 = statistics.median(r["infer_b1_clips_per_s"] for r in runs[k])
+            b1024 = statistics.median(r["infer_b1024_clips_per_s"] for r in runs[k])
+            rss = max(r["peak_rss_mb"] for r in runs[k])
+            print(f"| {name} | {threads} | {e:.3f} | {ratio} | {floor} | {b1:,.0f} | {b1024:,.0f} | {rss:.0f} |")
+
+        # 2 threads against 1, round by round (each round ran both thread counts).
+        names = sorted({k[1] for k in keys if k[1] != "gemm_floor"}, key=lambda n: order.index(n) if n in order else 99)
+        lines = []
+        for name in names:
+            one, two = runs.get((model, name, 1)), runs.get((model, name, 2))
+            if not one or not two:
+                continue
+            ratios = [statistics.median(a["epoch_s"]) / statistics.median(b["epoch_s"]) for a, b in zip(one, two)]
+            lines.append(f"{name}: 1-thread / 2-thread epoch time = {statistics.median(ratios):.2f} "
+                         f"(min {min(ratios):.2f}, max {max(ratios):.2f}, {len(ratios)} rounds)")
+        if lines:
+            print("\nSpeed-up from a second thread (> 1 means 2 threads are faster):\n")
+            for l in lines:
+                print("- " + l)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "/dev/stdin")
