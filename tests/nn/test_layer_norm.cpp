@@ -49,12 +49,14 @@ TEST_CASE("LayerNorm matches a torch value and initialises to the identity trans
 }
 
 TEST_CASE("LayerNorm gradients match central differences", "[nn][gradcheck]") {
-    LayerNorm<double> ln(6, 1e-3);
+    LayerNorm<double> ln(6);
     Rng rng(43);
     test::randomize_parameters(ln, rng, -1, 1);
     Tensor<double> x(Shape{2, 3, 6});
     test::fill_uniform(x, rng, -2, 2);
-    auto res = test::gradcheck(ln, x);
+    // h = 1e-5: some of dx are ~1e-4 (dx sums to 0 over each row), where the loss's rounding
+    // noise at h = 1e-6 would use up most of the 1e-6 budget.
+    auto res = test::gradcheck(ln, x, 7, 1e-5);
     INFO(res.worst);
     CHECK(res.max_rel_error < 1e-6);
 }
