@@ -4,6 +4,9 @@
 //   --config default: the library as a user gets it; only torch::set_num_threads(T).
 //   --heads stacked (default): the 20 heads as one Linear(256, 640) and a batched dot;
 //   --heads list: 20 separate Sequential(Linear, ReLU, Linear, Sigmoid), for reference.
+//   --model openmic: instead of the reference network, polytag's default OpenMIC model
+//     (openmic::ModelConfig{}): input Dropout(0.2), per frame Dense(128 -> 256) + ReLU +
+//     Dropout(0.5), per-task attention pooling over the 10 frames, 20 linear heads, Sigmoid.
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -78,6 +81,30 @@ struct NetImpl : torch::nn::Module {
 };
 TORCH_MODULE(Net);
 
+// polytag's default OpenMIC model (model/relevance_net.hpp with ModelConfig{}), written as a
+// LibTorch user would: attention pooling as one Linear for the scores, softmax over frames and
+// one bmm; the 20 linear heads as a batched dot.
+struct OpenMicNetImpl : torch::nn::Module {
+    OpenMicNetImpl() {
+        trunk = register_module("trunk", torch::nn::Linear(kBands, 256));
+        score = register_module("score", torch::nn::Linear(256, kTasks));
+        input_dropout = register_module("input_dropout", torch::nn::Dropout(0.2));
+        dropout = register_module("dropout", torch::nn::Dropout(0.5));
+        w_out = register_parameter("w_out", torch::randn({kTasks, 256}) * 0.1);
+        b_out = register_parameter("b_out", torch::zeros({kTasks}));
+    }
+    torch::Tensor forward(torch::Tensor x) {  // x (B, 10, 128)
+        auto h = dropout->forward(torch::relu(trunk->forward(input_dropout->forward(x))));  // (B, 10, 256)
+        auto a = torch::softmax(score->forward(h), 1);                                      // (B, 10, 20)
+        auto pooled = torch::bmm(a.transpose(1, 2), h);                                     // (B, 20, 256)
+        return torch::sigmoid((pooled * w_out).sum(-1) + b_out);                            // (B, 20)
+    }
+    torch::nn::Linear trunk{nullptr}, score{nullptr};
+    torch::nn::Dropout input_dropout{nullptr}, dropout{nullptr};
+    torch::Tensor w_out, b_out;
+};
+TORCH_MODULE(OpenMicNet);
+
 torch::Tensor masked_mse(const torch::Tensor& p, const torch::Tensor& y, const torch::Tensor& m) {
     return (m * (p - y).pow(2)).sum() / m.sum().clamp_min(1.0);
 }
@@ -112,12 +139,13 @@ int main(int argc, char** argv) {
     CLI::App app{"The polytag reference workload in LibTorch"};
     int threads = 1, epochs = 3;
     std::uint64_t seed = 1;
-    std::string config = "tuned", heads = "stacked";
+    std::string config = "tuned", heads = "stacked", model_kind = "reference";
     app.add_option("--threads", threads, "threads")->check(CLI::PositiveNumber);
     app.add_option("--epochs", epochs, "timed epochs (after one warm-up epoch)")->check(CLI::PositiveNumber);
     app.add_option("--seed", seed, "random seed");
     app.add_option("--config", config, "tuned or default")->check(CLI::IsMember({"tuned", "default"}));
     app.add_option("--heads", heads, "stacked or list")->check(CLI::IsMember({"stacked", "list"}));
+    app.add_option("--model", model_kind, "reference or openmic")->check(CLI::IsMember({"reference", "openmic"}));
     CLI11_PARSE(app, argc, argv);
 
     if (config == "tuned") {
@@ -136,17 +164,28 @@ int main(int argc, char** argv) {
     auto y = torch::rand({kClips, kTasks});
     auto mask = (torch::rand({kClips, kTasks}) < 0.1).to(torch::kFloat32);
 
-    Net model(heads == "stacked");
-    torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(1e-3).betas({0.9, 0.999}).eps(1e-8));
+    const bool openmic = model_kind == "openmic";
+    Net reference(heads == "stacked");
+    OpenMicNet openmic_net;
+    torch::nn::Module& model_module = openmic ? static_cast<torch::nn::Module&>(*openmic_net) : *reference;
+    // The network's input: flat 1280 features, or (10 frames, 128 bands) for the OpenMIC model.
+    const std::vector<int64_t> sample = openmic ? std::vector<int64_t>{kFrames, kBands} : std::vector<int64_t>{kFeatures};
+    auto input_shape = [&](int64_t n) {
+        std::vector<int64_t> s{n};
+        s.insert(s.end(), sample.begin(), sample.end());
+        return s;
+    };
+    auto forward = [&](const torch::Tensor& x) { return openmic ? openmic_net->forward(x) : reference->forward(x); };
+    torch::optim::Adam opt(model_module.parameters(), torch::optim::AdamOptions(1e-3).betas({0.9, 0.999}).eps(1e-8));
 
     auto epoch = [&] {
-        model->train();
+        model_module.train();
         double total = 0;
         auto perm = torch::randperm(kClips, torch::kInt64);
         for (int64_t start = 0; start < kClips; start += kBatch) {
             auto idx = perm.slice(0, start, std::min(start + kBatch, kClips));
-            auto xb = x_u8.index_select(0, idx).to(torch::kFloat32).div_(255.0).view({-1, kFeatures});
-            auto loss = masked_mse(model->forward(xb), y.index_select(0, idx), mask.index_select(0, idx));
+            auto xb = x_u8.index_select(0, idx).to(torch::kFloat32).div_(255.0).view(input_shape(-1));
+            auto loss = masked_mse(forward(xb), y.index_select(0, idx), mask.index_select(0, idx));
             opt.zero_grad();
             loss.backward();
             opt.step();
@@ -164,21 +203,21 @@ int main(int argc, char** argv) {
         if (e > 0) times.push_back(dt);
     }
 
-    model->eval();
+    model_module.eval();
     double b1 = 0, b1024 = 0;
     {
         torch::NoGradGuard no_grad;
         auto t0 = std::chrono::steady_clock::now();
         for (int64_t i = 0; i < kInferB1Calls; ++i)
-            model->forward(x_u8.slice(0, i, i + 1).to(torch::kFloat32).div_(255.0).view({1, kFeatures}));
+            forward(x_u8.slice(0, i, i + 1).to(torch::kFloat32).div_(255.0).view(input_shape(1)));
         b1 = double(kInferB1Calls) / seconds_since(t0);
         t0 = std::chrono::steady_clock::now();
         for (int64_t start = 0; start < kClips; start += kInferBigBatch) {
             auto xb = x_u8.slice(0, start, std::min(start + kInferBigBatch, kClips))
                           .to(torch::kFloat32)
                           .div_(255.0)
-                          .view({-1, kFeatures});
-            model->forward(xb);
+                          .view(input_shape(-1));
+            forward(xb);
         }
         b1024 = double(kClips) / seconds_since(t0);
     }
@@ -190,8 +229,8 @@ int main(int argc, char** argv) {
     std::string list;
     for (std::size_t i = 0; i < times.size(); ++i) list += (i ? "," : "") + std::to_string(times[i]);
     const std::string cfg = heads == "stacked" ? config : config + "-listheads";
-    std::printf("{\"impl\":\"libtorch\",\"config\":\"%s\",\"threads\":%d,\"epoch_s_median\":%.4f,\"epoch_s\":[%s],"
+    std::printf("{\"impl\":\"libtorch\",\"config\":\"%s\",\"model\":\"%s\",\"threads\":%d,\"epoch_s_median\":%.4f,\"epoch_s\":[%s],"
                 "\"infer_b1_clips_per_s\":%.1f,\"infer_b1024_clips_per_s\":%.1f,\"peak_rss_mb\":%.1f}\n",
-                cfg.c_str(), threads, median, list.c_str(), b1, b1024, peak_rss_mb());
+                cfg.c_str(), model_kind.c_str(), threads, median, list.c_str(), b1, b1024, peak_rss_mb());
     return 0;
 }
