@@ -67,6 +67,20 @@ inline float half_to_float(std::uint16_t h) {
     return f;
 }
 
+/// The IEEE half whose value f is. Exact for every float that came from a half (which is
+/// all it is used for: printing float16 data); other values are truncated.
+inline std::uint16_t half_bits_of(float f) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    const std::uint32_t sign = (bits >> 16) & 0x8000;
+    const int exp = int((bits >> 23) & 0xFF) - 127;
+    if (std::isnan(f)) return std::uint16_t(sign | 0x7E00);
+    if (std::isinf(f) || exp > 15) return std::uint16_t(sign | 0x7C00);
+    if (f == 0) return std::uint16_t(sign);
+    if (exp < -14) return std::uint16_t(sign | std::uint32_t(std::ldexp(std::fabs(f), 24)));  // subnormal
+    return std::uint16_t(sign | std::uint32_t(exp + 15) << 10 | ((bits >> 13) & 0x3FF));
+}
+
 /// Does v survive conversion to T? Floats to integers must be finite and in range after
 /// truncation; integers to narrower integers must be in range. Everything to bool or to a
 /// floating type is allowed (as numpy's astype).
