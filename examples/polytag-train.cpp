@@ -1,0 +1,140 @@
+// polytag-train: trains the OpenMIC-2018 instrument relevance model, evaluates it on the test
+// split, and writes the model file, report.json, and an SVG of the training and PR curves.
+//
+//   polytag-train                                  # synthetic data, no download needed
+//   polytag-train --data openmic-2018 --threads 2  # the real release folder
+//
+// Ctrl-C stops after the current batch; the best model so far is saved (exit status 130).
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "polytag/data/dataset.hpp"
+#include "polytag/data/synthetic.hpp"
+#include "polytag/io/atomic_file.hpp"
+#include "polytag/metrics/evaluation.hpp"
+#include "polytag/model/cli_support.hpp"
+#include "tool_cli.hpp"
+#include "polytag/model/relevance_model.hpp"
+#include "polytag/model/report.hpp"
+#include "polytag/model/report_svg.hpp"
+#include "polytag/model/stop_signal.hpp"
+#include "polytag/model/trainer.hpp"
+
+namespace po = polytag::openmic;
+
+namespace {
+
+/// The test clips of `d` as one (N, frames, features) tensor, for RelevanceModel::predict.
+polytag::Tensor<std::uint8_t> gather_clips(const po::Dataset& d, const std::vector<polytag::Index>& rows) {
+    const polytag::Index clip = d.frames() * d.dims();
+    polytag::Tensor<std::uint8_t> x(polytag::Shape{polytag::Index(rows.size()), d.frames(), d.dims()});
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        std::copy(d.features().data() + rows[i] * clip, d.features().data() + (rows[i] + 1) * clip,
+                  x.data() + polytag::Index(i) * clip);
+    return x;
+}
+
+std::string svg_path_for(const std::string& report) {
+    std::filesystem::path p(report);
+    p.replace_extension(".svg");
+    return p.string();
+}
+
+int run(int argc, char** argv) {
+    CLI::App app{"Train the OpenMIC-2018 20-instrument relevance model, evaluate it on the test split, and write "
+                 "the model file, report.json and an SVG of training and precision-recall curves.",
+                 "polytag-train"};
+    std::string data_dir, out = "model.npz", report = "report.json", pool, trunk, optimizer, loss;
+    po::ModelConfig mc;
+    po::TrainConfig tc;
+    bool quiet = false;
+    std::size_t synthetic_clips = po::kSyntheticDefaultClips;
+    app.add_option("--data", data_dir, "OpenMIC-2018 release folder (default: a synthetic OpenMIC-like set)")
+        ->check(CLI::ExistingDirectory);
+    app.add_option("--out", out, "model file to write")->capture_default_str();
+    app.add_option("--report", report, "report.json to write (an .svg is written next to it)")->capture_default_str();
+    app.add_option("--epochs", tc.epochs, "maximum epochs")->capture_default_str()->check(CLI::Range(1, 100000));
+    app.add_option("--batch", tc.batch, "mini-batch size")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+    app.add_option("--lr", tc.lr, "peak learning rate")->capture_default_str()->check(CLI::Range(1e-9, 10.0));
+    app.add_option("--pool", pool, "pooling over frames: mean|max|attention (default attention)")
+        ->check(CLI::IsMember({"mean", "max", "attention"}));
+    app.add_option("--seed", tc.seed, "random seed (same seed + threads = same weights)")->capture_default_str();
+    app.add_option("--threads", tc.threads, "threads for the matrix products")->capture_default_str()->check(
+        CLI::Range(1, 256));
+    app.add_flag("--quiet", quiet, "no progress output and no table");
+    // Less common knobs (the defaults are the configuration chosen on validation).
+    app.add_option("--trunk", trunk, "per-frame layer widths, comma separated (default 256)");
+    app.add_option("--dropout", mc.dropout, "dropout after the trunk layers")->capture_default_str()->check(
+        CLI::Range(0.0, 0.99));
+    app.add_option("--input-dropout", mc.input_dropout, "dropout on the input frames")->capture_default_str()->check(
+        CLI::Range(0.0, 0.99));
+    app.add_option("--weight-decay", tc.weight_decay, "weight decay")->capture_default_str()->check(
+        CLI::Range(0.0, 10.0));
+    app.add_option("--optimizer", optimizer, "adam|adamw (default adamw)")->check(CLI::IsMember({"adam", "adamw"}));
+    app.add_option("--loss", loss, "masked_mse|masked_bce (default masked_mse)")
+        ->check(CLI::IsMember({"masked_mse", "masked_bce"}));
+    app.add_option("--patience", tc.patience, "early-stopping patience in epochs (0: off)")->capture_default_str()
+        ->check(CLI::Range(0, 100000));
+    app.add_option("--synthetic-clips", synthetic_clips, "clips of the synthetic set (without --data)")
+        ->capture_default_str()->check(CLI::Range(100, 900000));
+    if (int rc = po::cli::parse(app, argc, argv); rc >= 0) return rc;
+
+    if (!pool.empty()) mc.pool = po::parse_enum<po::PoolKind>(pool, "--pool");
+    if (!trunk.empty()) mc.trunk = po::cli::parse_widths(trunk, "--trunk");
+    if (!optimizer.empty()) tc.optimizer = po::parse_enum<po::OptimizerKind>(optimizer, "--optimizer");
+    if (!loss.empty()) tc.loss = po::parse_enum<po::LossKind>(loss, "--loss");
+    mc.validate("--model");
+    tc.validate("--train");
+
+    po::ProgressPrinter progress(stderr, quiet ? po::ProgressPrinter::Style::Quiet : po::ProgressPrinter::Style::Auto);
+    const po::Dataset data = data_dir.empty() ? po::make_synthetic(synthetic_clips, 0) : po::Dataset::load(data_dir);
+    progress.note("data: " + (data_dir.empty() ? "synthetic (" + std::to_string(data.size()) + " clips)" : data_dir) +
+                  ", train " + std::to_string(data.train().size()) + ", test " + std::to_string(data.test().size()));
+
+    po::install_sigint_handler();
+    po::RelevanceModel model(mc, tc.seed);
+    po::TrainHooks hooks;
+    hooks.progress = &progress;
+    const po::TrainingHistory history = po::train(model, data, tc, hooks);
+    if (history.interrupted)
+        progress.note("interrupted: keeping the best epoch so far (" + std::to_string(history.best_epoch) + ")");
+
+    po::ReportContext ctx{mc, tc, history, data_dir.empty() ? "synthetic" : data_dir, "test"};
+    nlohmann::json training_info = {{"config", {{"model", po::to_json(mc)}, {"train", po::to_json(tc)}}},
+                                    {"history", po::to_json(history)},
+                                    {"data", ctx.data}};
+    model.save(out, training_info.dump());
+
+    const polytag::Tensor<float> pred = model.predict(gather_clips(data, data.test()));
+    const po::Evaluation ev = po::evaluate(pred, data, data.test());
+    if (!report.empty()) {
+        const std::string text = po::report_json(ev, ctx).dump(2) + "\n";
+        polytag::io::write_atomically(report, [&](polytag::io::AtomicFile& f) { f.write(text); });
+        polytag::Tensor<float> y(pred.shape()), m(pred.shape());
+        for (std::size_t i = 0; i < data.test().size(); ++i)
+            for (polytag::Index k = 0; k < po::kClasses; ++k) {
+                y[polytag::Index(i) * po::kClasses + k] = data.y_true()[data.test()[i] * po::kClasses + k];
+                m[polytag::Index(i) * po::kClasses + k] = data.mask()[data.test()[i] * po::kClasses + k];
+            }
+        std::vector<po::PrPanel> panels;
+        const auto curves = po::precision_recall_curves(pred, y, m);
+        for (std::size_t k = 0; k < curves.size(); ++k)
+            panels.push_back({ev.instruments[k].name, curves[k].recall, curves[k].precision, ev.instruments[k].ap});
+        const std::string svg = po::training_report_svg(history, panels, "polytag-train: " + ctx.data + " (test split)");
+        polytag::io::write_atomically(svg_path_for(report), [&](polytag::io::AtomicFile& f) { f.write(svg); });
+    }
+    if (!quiet) {
+        std::printf("%s", po::report_table(ev).c_str());
+        std::printf("trained %zu epochs (best %d) in %.2f s; model: %s%s%s\n", history.epochs.size(),
+                    history.best_epoch, history.seconds, out.c_str(), report.empty() ? "" : ", report: ",
+                    report.empty() ? "" : (report + ", " + svg_path_for(report)).c_str());
+    }
+    return history.interrupted ? 130 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return po::cli::guarded("polytag-train", [&] { return run(argc, argv); }); }
