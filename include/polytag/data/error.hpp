@@ -10,8 +10,11 @@ namespace polytag::openmic {
 
 class DatasetError : public IoError {
 public:
-    /// `file` is the file (or array source) at fault; `row` and `column` are -1 when the
-    /// problem is not about one element. The message names all three where known.
+    /// `file` is the file at fault ("<path>/openmic-2018.npz Y_true" for an array inside the
+    /// archive, "<source> y_true" for Dataset::from_arrays). `row` is the 0-based array row, or
+    /// the 1-based line of a text file; `column` the 0-based label column (class-map.json: the
+    /// column index concerned). Both are -1 when the problem is not about one element. The
+    /// message names all three where known.
     DatasetError(std::string file, Index row, Index column, const std::string& what)
         : IoError(compose(file, row, column, what)), file_(std::move(file)), row_(row), column_(column) {}
 

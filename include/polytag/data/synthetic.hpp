@@ -3,14 +3,14 @@
 // so that polytag-train runs on a fresh machine without the release.
 //
 // What it imitates: 10 frames x 128 uint8 features per clip; clips grouped into tracks (1 to 6
-// clips per track, keys "<6-digit track id>_<start sample>", rows in
-// ascending track order) that share instrumentation
-// and a background timbre, so group-aware splits matter; each instrument has a prior in
-// [0.08, 0.45] and, when present in a clip, plays in a contiguous run of 1 to 10 frames;
-// relevance grows with that fraction (0.25 + 0.75 * fraction, plus noise), absent instruments
-// get 0 or a small value; about 2 labels per clip are observed (1 to 3, biased towards present
-// instruments, as annotation was), the rest is exactly 0.5 with mask 0; a track-disjoint
-// train/test split of about 3:1.
+// clips per track, keys "<6-digit track id>_<start sample>", rows in ascending track order)
+// that share instrumentation and a background timbre, so group-aware splits matter; each
+// instrument has a prior in [0.08, 0.45] and, when present in a clip, plays in a contiguous run
+// of 1 to 10 frames; relevance grows with that fraction (0.25 + 0.75 * fraction, plus noise),
+// absent instruments get 0 or a small value; about 2 labels per clip are observed (1 to 3,
+// biased towards present instruments, as annotation was), the rest is exactly 0.5 with mask 0;
+// a track-disjoint train/test split of about 3:1 (for very small sets, one clip may be moved so
+// that neither side is empty).
 // What makes it learnable: each instrument adds its own fixed prototype pattern (integers in
 // [-3, 3] per dimension, scaled by a per-clip gain of 2 or 3) to the frames where it plays, on
 // top of the track background (uniform in [-15, 15] per dimension) and per-frame noise (a sum
