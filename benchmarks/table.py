@@ -3,7 +3,8 @@
 
 Each input line is one program run: {"impl", ["config"], ["model"], "threads", "epoch_s", ...}.
 Per (model, implementation, threads): epoch seconds = median of all timed epochs of all rounds;
-inference = median over rounds; peak RSS = maximum over rounds.
+inference = median over rounds; peak RSS = maximum over rounds, at the end of training and at
+the end of the process (after inference).
 """
 import collections
 import json
@@ -37,7 +38,7 @@ def main(path):
                       key=lambda k: (k[2], order.index(k[1]) if k[1] in order else len(order), k[1]))
         print(f"\nModel: {model}. Epoch = median of all timed epochs over {max(len(runs[k]) for k in keys)} rounds.\n")
         print("| implementation | threads | epoch s | x polytag | x GEMM floor | infer b1 clips/s | "
-              "infer b1024 clips/s | peak RSS MB |")
+              "infer b1024 clips/s | peak RSS MB (training / with inference) |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for k in keys:
             _, name, threads = k
@@ -52,7 +53,9 @@ def main(path):
             b1 = statistics.median(r["infer_b1_clips_per_s"] for r in runs[k])
             b1024 = statistics.median(r["infer_b1024_clips_per_s"] for r in runs[k])
             rss = max(r["peak_rss_mb"] for r in runs[k])
-            print(f"| {name} | {threads} | {e:.3f} | {ratio} | {floor} | {b1:,.0f} | {b1024:,.0f} | {rss:.0f} |")
+            rss_all = max(r.get("peak_rss_with_inference_mb", r["peak_rss_mb"]) for r in runs[k])
+            print(f"| {name} | {threads} | {e:.3f} | {ratio} | {floor} | {b1:,.0f} | {b1024:,.0f} | "
+                  f"{rss:.0f} / {rss_all:.0f} |")
 
         # 2 threads against 1, round by round (each round ran both thread counts).
         names = sorted({k[1] for k in keys if k[1] != "gemm_floor"}, key=lambda n: order.index(n) if n in order else 99)
