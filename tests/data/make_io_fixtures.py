@@ -10,8 +10,10 @@ tests can spell them out.
 import io
 import os
 import pickle
+import struct
 import sys
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -29,6 +31,45 @@ def save_pickled(name, arr, protocol):
     pickle.dump(arr, buf, protocol=protocol)
     with open(os.path.join(OUT, name), "wb") as f:
         f.write(buf.getvalue())
+
+
+class Unseekable(io.RawIOBase):
+    """A write-only stream without seek: zipfile then writes data descriptors."""
+
+    def __init__(self, sink):
+        self.sink = sink
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        return self.sink.write(b)
+
+
+def zip64_archive(name, payload):
+    """One stored entry with every zip64 field used (local and central extras, zip64 end
+    records), though the sizes are small: what a > 4 GiB archive looks like, in 1 KB."""
+    crc = zlib.crc32(payload)
+    n = len(payload)
+    fname = name.encode()
+    local_extra = struct.pack("<HHQQ", 1, 16, n, n)
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, 0, 0, 0x21, crc, 0xFFFFFFFF, 0xFFFFFFFF,
+                        len(fname), len(local_extra)) + fname + local_extra
+    body = local + payload
+    cd_extra = struct.pack("<HHQQQ", 1, 24, n, n, 0)
+    cd = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, 0, 0, 0x21, crc, 0xFFFFFFFF, 0xFFFFFFFF,
+                     len(fname), len(cd_extra), 0, 0, 0, 0, 0xFFFFFFFF) + fname + cd_extra
+    cd_off, cd_size = len(body), len(cd)
+    eocd64 = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, 1, 1, cd_size, cd_off)
+    locator = struct.pack("<IIQI", 0x07064B50, 0, cd_off + cd_size, 1)
+    eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return body + cd + eocd64 + locator + eocd
+
+
+def npy_bytes(arr):
+    buf = io.BytesIO()
+    np.save(buf, arr)
+    return buf.getvalue()
 
 
 def main():
@@ -112,6 +153,21 @@ def main():
     data[cd + 24:cd + 28] = (128).to_bytes(4, "little")
     with open(os.path.join(OUT, "bomb.npz"), "wb") as f:
         f.write(bytes(data))
+
+    # zip64 records everywhere, and data descriptors (entries written to an unseekable stream).
+    small = np.arange(6, dtype="<f8").reshape(2, 3) / 8
+    with open(os.path.join(OUT, "zip64.npz"), "wb") as f:
+        f.write(zip64_archive("a.npy", npy_bytes(small)))
+    sink = io.BytesIO()
+    with zipfile.ZipFile(Unseekable(sink), "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.npy", npy_bytes(small))
+        z.writestr("keys.npy", npy_bytes(np.array(["x", "yz"])))
+    with open(os.path.join(OUT, "descriptor.npz"), "wb") as f:
+        f.write(sink.getvalue())
+    for name in ["zip64.npz", "descriptor.npz"]:  # numpy itself must read them
+        with np.load(os.path.join(OUT, name)) as z:
+            assert np.array_equal(z["a"], small), name
+    assert zipfile.ZipFile(os.path.join(OUT, "descriptor.npz")).infolist()[0].flag_bits & 0x08
 
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print("wrote %d files, %d bytes, to %s" % (len(os.listdir(OUT)), total, OUT))

@@ -87,3 +87,14 @@ TEST_CASE("shared 20,000-clip archive reads completely", "[io][shared]") {
     CHECK(npz.read<float>("Y_true").shape() == Shape{20000, 20});
     CHECK(npz.read<bool>("Y_mask").shape() == Shape{20000, 20});
 }
+
+TEST_CASE("zip64 records and data descriptors", "[io]") {
+    for (const char* f : {"zip64.npz", "descriptor.npz"}) {
+        INFO(f);
+        NpzReader npz(io_fixture(f));
+        auto a = npz.read<double>("a");
+        REQUIRE(a.shape() == Shape{2, 3});
+        for (Index i = 0; i < 6; ++i) CHECK(a[i] == double(i) / 8);
+    }
+    CHECK(NpzReader(io_fixture("descriptor.npz")).read_strings("keys") == std::vector<std::string>{"x", "yz"});
+}
