@@ -24,9 +24,11 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 echo "== replaying the corpus"
 "$FUZZ" -runs=0 -rss_limit_mb=2048 "$HERE/corpus/io"
-if ls "$HERE"/crashers/* >/dev/null 2>&1; then
-  echo "== replaying $(ls "$HERE"/crashers | wc -l) saved crashers"
-  "$FUZZ" -rss_limit_mb=2048 "$HERE"/crashers/*
+CRASHERS=$(find "$HERE/crashers" -type f ! -name README.md | sort)
+if [ -n "$CRASHERS" ]; then
+  echo "== replaying $(echo "$CRASHERS" | wc -l) saved crashers"
+  # shellcheck disable=SC2086  # file names are ours and have no spaces
+  "$FUZZ" -rss_limit_mb=2048 -timeout=10 $CRASHERS
 fi
 
 if [ "$SECS" -gt 0 ]; then
