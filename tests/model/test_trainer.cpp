@@ -17,6 +17,8 @@ const Dataset& synthetic() {
 ModelConfig small_model() {
     ModelConfig c;
     c.trunk = {32};
+    c.dropout = 0.2;        // exercise the dropout masks: they must be reproducible too
+    c.input_dropout = 0.1;
     return c;
 }
 TrainConfig short_training(int epochs = 4) {
@@ -57,7 +59,7 @@ TEST_CASE("A short training run clearly beats the untrained model on validation"
     predict_rows(m.net(), d, m.normalizer(), split.validation, scratch, pred);
     const double mse1 = masked_mse_of(pred, d, split.validation), ap1 = macro_ap_of(pred, d, split.validation);
     INFO("untrained mse " << mse0 << " ap " << ap0 << "; trained mse " << mse1 << " ap " << ap1);
-    CHECK(mse1 < 0.7 * mse0);
+    CHECK(mse1 < 0.8 * mse0);
     CHECK(ap1 > ap0 + 0.1);
     REQUIRE(h.epochs.size() == 6);
     CHECK(h.best_epoch >= 1);

@@ -77,8 +77,8 @@ struct ModelConfig {
     int classes = 20;                         ///< instruments (fixed by MultiHead<T, 20>)
     std::vector<int> trunk = {256};           ///< widths of the per-frame Dense layers
     ActivationKind activation = ActivationKind::Relu;
-    double input_dropout = 0.2;               ///< on the normalised input frames, in training
-    double dropout = 0.5;                     ///< after each trunk activation, in training
+    double input_dropout = 0.0;               ///< on the normalised input frames, in training
+    double dropout = 0.0;                     ///< after each trunk activation, in training
     PoolKind pool = PoolKind::Attention;      ///< over frames; attention is per task
     std::vector<int> head = {};               ///< hidden widths of each task's head (empty: linear)
 
@@ -99,7 +99,7 @@ struct TrainConfig {
     double lr = 1e-3;                 ///< peak learning rate
     double weight_decay = 1e-2;       ///< decoupled (AdamW) or L2 (Adam)
     int batch = 64;
-    int epochs = 15;
+    int epochs = 6;
     double warmup_epochs = 1.0;       ///< linear warm-up, then cosine decay to lr * min_lr_ratio
     double min_lr_ratio = 0.0;
     int patience = 8;                 ///< early stopping: epochs without a better validation MSE

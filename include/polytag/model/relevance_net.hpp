@@ -100,11 +100,12 @@ public:
     /// x: (B, frames, features) normalised clips -> (B, 20) relevances (the net's own buffer).
     TensorView<const T> forward(TensorView<const T> x, Mode mode) {
         polytag::detail::check_batch("openmic::RelevanceNet", x.shape(), Shape{config_.frames, config_.features});
-        x = input_dropout_.forward(x, mode);
+        // A Dropout with p = 0 is the identity: skipped, so it costs no copy.
+        if (input_dropout_.p() > 0) x = input_dropout_.forward(x, mode);
         for (auto& b : blocks_) {
             x = b.dense.forward(x, mode);
             x = std::visit([&](auto& a) { return a.forward(x, mode); }, b.activation);
-            x = b.dropout.forward(x, mode);
+            if (b.dropout.p() > 0) x = b.dropout.forward(x, mode);
         }
         x = std::visit([&](auto& p) { return p.forward(x, mode); }, pool_);
         x = head_.forward(x, mode);
@@ -118,11 +119,12 @@ public:
         dy = std::visit([&](auto& p) { return p.backward(dy, true); }, pool_);
         for (std::size_t i = blocks_.size(); i-- > 0;) {
             Block& b = blocks_[i];
-            dy = b.dropout.backward(dy, true);
+            if (b.dropout.p() > 0) dy = b.dropout.backward(dy, true);
             dy = std::visit([&](auto& a) { return a.backward(dy, true); }, b.activation);
             dy = b.dense.backward(dy, i > 0 || need_dx);
         }
-        return need_dx ? input_dropout_.backward(dy, true) : TensorView<const T>();
+        if (!need_dx) return {};
+        return input_dropout_.p() > 0 ? input_dropout_.backward(dy, true) : dy;
     }
 
     void parameters(ParameterList<T>& out, const std::string& prefix = "") {
