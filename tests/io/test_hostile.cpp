@@ -135,6 +135,8 @@ TEST_CASE("broken .npy headers", "[io][hostile]") {
     CHECK(decode_npy<float>(make_npy(ok, std::string(8, '\0'))).size() == 2);
     CHECK(decode_npy<float>(make_npy(ok, std::string(8, '\0'), 2)).size() == 2);
     CHECK(decode_npy<float>(make_npy(ok, std::string(8, '\0'), 3)).size() == 2);
+    // Any key order, double quotes, Python 2 longs, no trailing comma are all valid headers.
+    CHECK(decode_npy<float>(make_npy("{\"shape\": (2L,), \"fortran_order\": False, \"descr\": \"<f4\"}", std::string(8, '\0'))).size() == 2);
     std::string wrong_magic = make_npy(ok, std::string(8, '\0'));
     wrong_magic[1] = 'n';
     refuses(wrong_magic, "wrong magic");
