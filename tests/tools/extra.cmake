@@ -8,10 +8,25 @@ endif()
 set(_tools_dir ${CMAKE_CURRENT_BINARY_DIR}/tools_work)
 set(_runner ${CMAKE_CURRENT_LIST_DIR}/run_tool.cmake)
 
+# Test names carry no spaces (CMake < 3.19 policy CMP0110 cannot quote them in CTestTestfile).
+function(polytag_tool_test_name out name)
+  string(REGEX REPLACE "[^A-Za-z0-9_.-]+" "_" clean "${name}")
+  set(${out} "tools:${clean}" PARENT_SCOPE)
+endfunction()
+
+# polytag_tool_test(<name> <tool> <expected exit> <args joined by |> [FIXTURE_SETUP f] [FIXTURE_REQUIRED f] -D...)
 function(polytag_tool_test name tool expect_rc args)
-  add_test(NAME "tools: ${name}"
+  cmake_parse_arguments(T "" "FIXTURE_SETUP;FIXTURE_REQUIRED" "" ${ARGN})
+  polytag_tool_test_name(test "${name}")
+  add_test(NAME ${test}
            COMMAND ${CMAKE_COMMAND} -DTOOL=$<TARGET_FILE:${tool}> "-DARGS=${args}" -DEXPECT_RC=${expect_rc}
-                   -DWORKDIR=${_tools_dir} ${ARGN} -P ${_runner})
+                   -DWORKDIR=${_tools_dir} ${T_UNPARSED_ARGUMENTS} -P ${_runner})
+  if(T_FIXTURE_SETUP)
+    set_tests_properties(${test} PROPERTIES FIXTURES_SETUP ${T_FIXTURE_SETUP})
+  endif()
+  if(T_FIXTURE_REQUIRED)
+    set_tests_properties(${test} PROPERTIES FIXTURES_REQUIRED ${T_FIXTURE_REQUIRED})
+  endif()
 endfunction()
 
 foreach(tool polytag-train polytag-predict polytag-rank)
@@ -38,22 +53,21 @@ polytag_tool_test("train on synthetic data" polytag-train 0
                   "-DSTDOUT_REGEX=macro.*trained 3 epochs"
                   "-DEXPECT_FILES=synthetic.npz;synthetic-report.json;synthetic-report.svg"
                   -DJSON_FILE=synthetic-report.json
-                  "-DJSON_KEYS=macro.mse|macro.mae|macro.f1|macro.f1_macro2|macro.ap|macro.auc|instruments.piano.n|instruments.piano.n_pos|instruments.voice.ap|train_seconds|epochs|config.model.pool|config.train.lr")
-set_tests_properties("tools: train on synthetic data" PROPERTIES FIXTURES_SETUP polytag_tool_model)
+                  "-DJSON_KEYS=macro.mse|macro.mae|macro.f1|macro.f1_macro2|macro.ap|macro.auc|instruments.piano.n|instruments.piano.n_pos|instruments.voice.ap|train_seconds|epochs|config.model.pool|config.train.lr"
+                  FIXTURE_SETUP polytag_tool_model)
 
 polytag_tool_test("rank: unknown instrument lists the valid names" polytag-rank 1
                   "--model|synthetic.npz|--data|.|--instrument|kazoo"
                   "-DSTDERR_REGEX=^polytag-rank: error: unknown instrument 'kazoo'; valid names: accordion, .*voice"
-                  -DONE_LINE_STDERR=ON)
-set_tests_properties("tools: rank: unknown instrument lists the valid names" PROPERTIES FIXTURES_REQUIRED polytag_tool_model)
+                  -DONE_LINE_STDERR=ON FIXTURE_REQUIRED polytag_tool_model)
 
 find_program(POLYTAG_SYSTEM_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
 if(POLYTAG_SYSTEM_PYTHON)
-  add_test(NAME "tools: the model file loads in numpy without pickle"
+  add_test(NAME tools:model_file_loads_in_numpy_without_pickle
            COMMAND ${POLYTAG_SYSTEM_PYTHON} -c
              "import json, sys, numpy as np; m = np.load(sys.argv[1], allow_pickle=False); c = json.loads(str(m['config'])); assert m['class_names'].shape == (20,), m['class_names'].shape; assert m['normalizer.mean'].shape == (128,); assert m['trunk.0.weight'].shape == (c['trunk'][0], 128); assert str(m['format']) == 'polytag.openmic.relevance/1'; print('ok', sorted(m.files))"
              ${_tools_dir}/synthetic.npz)
-  set_tests_properties("tools: the model file loads in numpy without pickle" PROPERTIES
+  set_tests_properties(tools:model_file_loads_in_numpy_without_pickle PROPERTIES
                        FIXTURES_REQUIRED polytag_tool_model PASS_REGULAR_EXPRESSION "^ok ")
 endif()
 
@@ -61,17 +75,16 @@ set(_small ${PROJECT_SOURCE_DIR}/../shared/data/openmic-like-small)
 if(EXISTS ${_small}/openmic-2018.npz)
   polytag_tool_test("predict csv on openmic-like-small" polytag-predict 0
                     "--model|synthetic.npz|--data|${_small}|--keys|000766_48000"
-                    "-DSTDOUT_REGEX=^key,accordion,banjo,.*,voice\n000766_48000(,[01]\\.[0-9]+)+\n$")
+                    "-DSTDOUT_REGEX=^key,accordion,banjo,.*,voice\n000766_48000(,[01]\\.[0-9]+)+\n$"
+                    FIXTURE_REQUIRED polytag_tool_model)
   polytag_tool_test("predict json on the release npz" polytag-predict 0
                     "--model|synthetic.npz|--data|${_small}/openmic-2018.npz|--format|json"
-                    "-DSTDOUT_REGEX=\"key\": \"000766_48000\".*\"voice\"")
+                    "-DSTDOUT_REGEX=\"key\": \"000766_48000\".*\"voice\"" FIXTURE_REQUIRED polytag_tool_model)
   polytag_tool_test("predict rejects an unknown key" polytag-predict 1
                     "--model|synthetic.npz|--data|${_small}|--keys|no_such_key"
-                    "-DSTDERR_REGEX=no clip 'no_such_key'" -DONE_LINE_STDERR=ON)
+                    "-DSTDERR_REGEX=no clip 'no_such_key'" -DONE_LINE_STDERR=ON FIXTURE_REQUIRED polytag_tool_model)
   polytag_tool_test("rank piano on openmic-like-small" polytag-rank 0
                     "--model|synthetic.npz|--data|${_small}|--instrument|piano|--top|5"
-                    "-DSTDOUT_REGEX=rank +key +relevance +observed.*\n +5 +[0-9_]+ +[01]\\.[0-9]+")
-  set_tests_properties("tools: predict csv on openmic-like-small" "tools: predict json on the release npz"
-                       "tools: predict rejects an unknown key" "tools: rank piano on openmic-like-small"
-                       PROPERTIES FIXTURES_REQUIRED polytag_tool_model)
+                    "-DSTDOUT_REGEX=rank +key +relevance +observed.*\n +5 +[0-9_]+ +[01]\\.[0-9]+"
+                    FIXTURE_REQUIRED polytag_tool_model)
 endif()
