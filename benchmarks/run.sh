@@ -4,14 +4,18 @@
 # thread count, interleaved over several rounds (the order rotates every round), then prints
 # one table (benchmarks/table.py). See benchmarks/README.md.
 #
-#   benchmarks/run.sh [--rounds N] [--threads "1 2"] [--epochs N] [--build-dir DIR] [--no-build]
-#                     [--only "polytag libtorch-tuned ..."]
+#   benchmarks/run.sh [--rounds N] [--default-rounds N] [--threads "1 2"] [--epochs N]
+#                     [--build-dir DIR] [--no-build] [--only "polytag libtorch-tuned ..."]
+# The peers' "default" configurations run only in the first --default-rounds rounds (default 1):
+# at 2 threads one of their epochs takes 1 to 2 minutes here, and each run still reports the
+# median of --epochs timed epochs.
 # Environment: JOBS (build parallelism, default 2). Needs libtorch-dev and python3-torch.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="$root/build-bench"
 rounds=3
+default_rounds=1
 threads_list="1 2"
 epochs=3
 do_build=1
@@ -19,12 +23,13 @@ only=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
+    --default-rounds) default_rounds=$2; shift 2 ;;
     --threads) threads_list=$2; shift 2 ;;
     --epochs) epochs=$2; shift 2 ;;
     --build-dir) build=$2; shift 2 ;;
     --no-build) do_build=0; shift ;;
     --only) only=$2; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -39,6 +44,7 @@ bench="$build/benchmarks"
 [[ -x "$bench/libtorch_bench" ]] || { echo "run.sh: $bench/libtorch_bench missing (install libtorch-dev)" >&2; exit 1; }
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 results="$bench/results-$stamp.jsonl"
 log="$bench/results-$stamp.log"
 : >"$results"
@@ -57,11 +63,12 @@ declare -A cmd=(
 names=(gemm_floor polytag libtorch-tuned pytorch-tuned libtorch-default pytorch-default polytag-openmic libtorch-openmic-tuned)
 if [[ -n $only ]]; then read -r -a names <<<"$only"; fi
 
-echo "run.sh: $rounds rounds x threads {$threads_list} x ${#names[@]} programs; JSON lines in $results" >&2
+echo "run.sh: $rounds rounds ($default_rounds for the default configurations) x threads {$threads_list} x ${#names[@]} programs; JSON lines in $results" >&2
 for ((round = 0; round < rounds; ++round)); do
   n=${#names[@]}
   for ((i = 0; i < n; ++i)); do
     name=${names[$(((i + round) % n))]}  # rotate the order every round
+    if [[ $name == *-default && $round -ge $default_rounds ]]; then continue; fi
     for t in $threads_list; do
       echo "== round $((round + 1)) $name threads $t" | tee -a "$log" >&2
       if line=$(${cmd[$name]} "$t" 2>>"$log" | grep '^{'); then
@@ -75,5 +82,5 @@ done
 
 cpu=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
 echo
-echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $cpu, $(nproc) CPUs, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}, $rounds rounds"
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $cpu, $(nproc) CPUs, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}, $rounds rounds ($default_rounds for default configurations), load average before: $load_before"
 "$python" "$root/benchmarks/table.py" "$results"
