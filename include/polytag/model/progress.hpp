@@ -29,9 +29,10 @@ public:
         last_draw_ = now;
         constexpr int kWidth = 30;
         const int filled = batches > 0 ? int(double(kWidth) * batch / batches) : kWidth;
-        std::string bar(std::size_t(filled), '#');
-        bar.resize(kWidth, '.');
-        std::fprintf(out_, "\r\033[Kepoch %d/%d [%s] %d/%d loss %.4f", epoch, epochs, bar.c_str(), batch, batches,
+        char bar[kWidth + 1];  // on the stack: the batch loop must not allocate
+        for (int i = 0; i < kWidth; ++i) bar[i] = i < filled ? '#' : '.';
+        bar[kWidth] = '\0';
+        std::fprintf(out_, "\r\033[Kepoch %d/%d [%s] %d/%d loss %.4f", epoch, epochs, bar, batch, batches,
                      running_loss);
         std::fflush(out_);
     }
