@@ -174,6 +174,12 @@ inline TrainingHistory train(RelevanceModel& model, const Dataset& data, const s
 
     TrainingHistory history;
     history.best_val_loss = std::numeric_limits<double>::infinity();
+    history.train_clips = static_cast<long long>(train_rows.size());
+    history.validation_clips = static_cast<long long>(validation_rows.size());
+    if (hooks.progress)
+        hooks.progress->note("training on " + std::to_string(train_rows.size()) + " clips, validating on " +
+                             std::to_string(validation_rows.size()) + ", " + std::to_string(batches) +
+                             " batches per epoch");
     std::int64_t step = 0;
     int since_best = 0;
     for (int epoch = 1; epoch <= config.epochs; ++epoch) {

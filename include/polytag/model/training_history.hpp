@@ -26,6 +26,8 @@ struct TrainingHistory {
     bool stopped_early = false;  ///< patience ran out
     bool interrupted = false;    ///< a stop request (Ctrl-C) ended training
     double seconds = 0;          ///< total wall time of train()
+    long long train_clips = 0;       ///< clips trained on
+    long long validation_clips = 0;  ///< clips early stopping was judged on
 };
 
 inline nlohmann::json to_json(const TrainingHistory& h) {
@@ -42,7 +44,9 @@ inline nlohmann::json to_json(const TrainingHistory& h) {
             {"best_epoch", h.best_epoch},
             {"best_val_loss", h.best_val_loss},
             {"stopped_early", h.stopped_early},
-            {"interrupted", h.interrupted}};
+            {"interrupted", h.interrupted},
+            {"train_clips", h.train_clips},
+            {"validation_clips", h.validation_clips}};
 }
 
 }  // namespace polytag::openmic
