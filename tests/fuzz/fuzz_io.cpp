@@ -1,5 +1,7 @@
-// libFuzzer target for polytag's numpy readers: the input is tried both as an .npz archive
-// (every entry read as numbers and as strings) and as a plain .npy stream. Only
+// libFuzzer target for polytag's numpy readers. Input starting with "PK" is read as an .npz
+// archive (every entry as numbers and as strings); input starting with the pickle PROTO
+// opcode (0x80) goes straight to the object-array unpickler; anything else is decoded as a
+// plain .npy stream. Only
 // polytag::Error may escape the readers; anything else (a crash, a sanitizer report, a
 // different exception, a hang or a large allocation) is a bug.
 #include <cstddef>
@@ -49,10 +51,16 @@ void fuzz_npy(const std::uint8_t* data, std::size_t size) {
     run([](detail::ByteSource& src, const ArrayInfo& info) { detail::read_npy_strings(src, info); });
 }
 
+void fuzz_pickle(const std::uint8_t* data, std::size_t size) {
+    const std::string pickle(reinterpret_cast<const char*>(data), size);
+    expect_clean([&] { polytag::io::detail::unpickle_object_array(pickle, "fuzz.pkl"); });
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size >= 2 && data[0] == 'P' && data[1] == 'K') fuzz_npz(data, size);
+    else if (size >= 1 && data[0] == 0x80) fuzz_pickle(data, size);
     else fuzz_npy(data, size);
     return 0;
 }
