@@ -1,17 +1,33 @@
-// Builds against the installed package and trains a two-layer net for a few steps.
+// Builds against the *installed* package with one include, trains the OpenMIC model briefly on
+// the built-in synthetic set, round-trips it through a model file and an npz, and predicts.
 #include <polytag/polytag.hpp>
 
 #include <cstdio>
+#include <filesystem>
 
 int main() {
     using namespace polytag;
-    Sequential net(Shape{4}, Dense<float>(4, 8), Dense<float>(8, 1));
-    Rng rng(1);
-    net.init(rng);
-    Tensor<float> x(Shape{16, 4});
-    for (auto& v : x) v = float(rng.uniform());
-    auto y = net.forward(x, Mode::Eval);
-    std::printf("polytag %s consumer: output %s, y[0] = %g\n", POLYTAG_VERSION_STRING, y.shape().str().c_str(),
-                double(y[0]));
-    return y.shape() == Shape{16, 1} ? 0 : 1;
+    const openmic::Dataset data = openmic::make_synthetic(400, 3);
+    openmic::TrainConfig train;
+    train.epochs = 2;
+    openmic::RelevanceModel model;
+    openmic::train(model, data, train);
+
+    const auto dir = std::filesystem::temp_directory_path() / "polytag-consumer";
+    std::filesystem::create_directories(dir);
+    const std::string path = (dir / "model.npz").string();
+    model.save(path);
+    const auto loaded = openmic::RelevanceModel::load(path);
+
+    const Tensor<float> a = model.predict(data.features());
+    const Tensor<float> b = loaded.predict(data.features());
+    const bool same = a.shape() == b.shape() && a.vector() == b.vector();
+
+    io::save_npz((dir / "scores.npz").string(), {io::NpzEntry("scores", a.view())});
+    const Tensor<float> back = io::NpzReader((dir / "scores.npz").string()).read<float>("scores");
+
+    std::printf("polytag %s consumer: %s scores, reload %s, npz %s\n", POLYTAG_VERSION_STRING, a.shape().str().c_str(),
+                same ? "identical" : "DIFFERENT", back.vector() == a.vector() ? "identical" : "DIFFERENT");
+    std::filesystem::remove_all(dir);
+    return same && back.vector() == a.vector() ? 0 : 1;
 }
