@@ -63,7 +63,8 @@ public:
     void map(typename Base::ConstArray x, typename Base::Array y) const { y = x.max(T(0)); }
     void gradient(typename Base::ConstArray, typename Base::ConstArray y, typename Base::ConstArray dy,
                   typename Base::Array dx) const {
-        dx = (y > T(0)).select(dy, T(0));
+        // A multiply by the 0/1 mask vectorises; Eigen 3.4's select() does not.
+        dx = dy * (y > T(0)).template cast<T>();
     }
 };
 
