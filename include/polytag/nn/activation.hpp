@@ -77,10 +77,13 @@ public:
     static constexpr const char* kName = "LeakyRelu";
     explicit LeakyRelu(T slope = T(0.01)) : slope_(slope) {}
     T slope() const { return slope_; }
-    void map(typename Base::ConstArray x, typename Base::Array y) const { y = (x > T(0)).select(x, slope_ * x); }
+    void map(typename Base::ConstArray x, typename Base::Array y) const {
+        y = x.max(T(0)) + slope_ * x.min(T(0));  // branch-free, unlike select()
+    }
     void gradient(typename Base::ConstArray x, typename Base::ConstArray, typename Base::ConstArray dy,
                   typename Base::Array dx) const {
-        dx = (x > T(0)).select(dy, slope_ * dy);
+        const auto positive = (x > T(0)).template cast<T>();
+        dx = dy * (positive + slope_ * (T(1) - positive));
     }
 
 private:
