@@ -3,6 +3,7 @@
 
 Each input line is one program run: {"impl", ["config"], ["model"], "threads", "epoch_s", ...}.
 Per (model, implementation, threads): epoch seconds = median of all timed epochs of all rounds;
+"x polytag" and "x GEMM floor" = median over rounds of the ratio within the round;
 inference = median over rounds; peak RSS = maximum over rounds, at the end of training and at
 the end of the process (after inference).
 """
@@ -31,12 +32,19 @@ def main(path):
     def epoch(k):
         return statistics.median([t for r in runs[k] for t in r["epoch_s"]])
 
+    def ratio(k, ref):
+        """Median over rounds of (epoch median / reference's epoch median in the same round):
+        robust when the machine's load changes between rounds."""
+        pairs = zip(runs[k], runs[ref])
+        return statistics.median(statistics.median(a["epoch_s"]) / statistics.median(b["epoch_s"]) for a, b in pairs)
+
     models = sorted({k[0] for k in runs}, key=lambda m: (m != "reference", m))
     order = ["gemm_floor", "polytag", "libtorch tuned", "libtorch default", "pytorch tuned", "pytorch default"]
     for model in models:
         keys = sorted((k for k in runs if k[0] == model),
                       key=lambda k: (k[2], order.index(k[1]) if k[1] in order else len(order), k[1]))
-        print(f"\nModel: {model}. Epoch = median of all timed epochs over {max(len(runs[k]) for k in keys)} rounds.\n")
+        print(f"\nModel: {model}. Epoch = median of all timed epochs over {max(len(runs[k]) for k in keys)} rounds; "
+              "ratios = median over rounds of the ratio within a round.\n")
         print("| implementation | threads | epoch s | x polytag | x GEMM floor | infer b1 clips/s | "
               "infer b1024 clips/s | peak RSS MB (training / with inference) |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -45,16 +53,16 @@ def main(path):
             e = epoch(k)
             pt = (model, "polytag", threads)
             fl = ("reference", "gemm_floor", threads)
-            ratio = f"{e / epoch(pt):.2f}" if pt in runs else "-"
-            floor = f"{e / epoch(fl):.2f}" if fl in runs and model == "reference" else "-"
+            x_polytag = f"{ratio(k, pt):.2f}" if pt in runs else "-"
+            floor = f"{ratio(k, fl):.2f}" if fl in runs and model == "reference" else "-"
             if name == "gemm_floor":
-                print(f"| GEMM floor (cblas_sgemm only) | {threads} | {e:.3f} | {ratio} | 1.00 | - | - | - |")
+                print(f"| GEMM floor (cblas_sgemm only) | {threads} | {e:.3f} | {x_polytag} | 1.00 | - | - | - |")
                 continue
             b1 = statistics.median(r["infer_b1_clips_per_s"] for r in runs[k])
             b1024 = statistics.median(r["infer_b1024_clips_per_s"] for r in runs[k])
             rss = max(r["peak_rss_mb"] for r in runs[k])
             rss_all = max(r.get("peak_rss_with_inference_mb", r["peak_rss_mb"]) for r in runs[k])
-            print(f"| {name} | {threads} | {e:.3f} | {ratio} | {floor} | {b1:,.0f} | {b1024:,.0f} | "
+            print(f"| {name} | {threads} | {e:.3f} | {x_polytag} | {floor} | {b1:,.0f} | {b1024:,.0f} | "
                   f"{rss:.0f} / {rss_all:.0f} |")
 
         # 2 threads against 1, round by round (each round ran both thread counts).
