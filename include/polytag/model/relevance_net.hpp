@@ -112,8 +112,9 @@ public:
         return sigmoid_.forward(x, mode);
     }
 
-    /// dy: dLoss / d relevance (B, 20). Fills every parameter gradient.
-    TensorView<const T> backward(TensorView<const T> dy, bool need_dx = false) {
+    /// dy: dLoss / d relevance (B, 20). Fills every parameter gradient; returns dLoss / d input
+    /// (the normalised clips) unless need_dx is false (training passes false: it saves a GEMM).
+    TensorView<const T> backward(TensorView<const T> dy, bool need_dx = true) {
         dy = sigmoid_.backward(dy, true);
         dy = head_.backward(dy, true);
         dy = std::visit([&](auto& p) { return p.backward(dy, true); }, pool_);
