@@ -5,9 +5,7 @@
 // BLAS buffers) is counted by tests/optim/test_no_allocation.cpp on a whole training step.
 #include <catch2/catch.hpp>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
+#include "support/counting_allocator.hpp"
 
 #include "nn/nn_test_util.hpp"
 #include "polytag/nn/activation.hpp"
@@ -18,52 +16,6 @@
 #include "polytag/nn/multi_head.hpp"
 #include "polytag/nn/pooling.hpp"
 #include "polytag/nn/sequential.hpp"
-
-namespace {
-std::atomic<long> g_new_calls{0};
-
-void* counted_new(std::size_t n) {
-    g_new_calls.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void* counted_new_aligned(std::size_t n, std::align_val_t al) {
-    g_new_calls.fetch_add(1, std::memory_order_relaxed);
-    void* p = nullptr;
-    const std::size_t a = std::max(static_cast<std::size_t>(al), sizeof(void*));
-    if (::posix_memalign(&p, a, n ? n : 1) != 0) throw std::bad_alloc();
-    return p;
-}
-}  // namespace
-
-void* operator new(std::size_t n) { return counted_new(n); }
-void* operator new[](std::size_t n) { return counted_new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-    try { return counted_new(n); } catch (...) { return nullptr; }
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-    try { return counted_new(n); } catch (...) { return nullptr; }
-}
-void* operator new(std::size_t n, std::align_val_t a) { return counted_new_aligned(n, a); }
-void* operator new[](std::size_t n, std::align_val_t a) { return counted_new_aligned(n, a); }
-void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-    try { return counted_new_aligned(n, a); } catch (...) { return nullptr; }
-}
-void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-    try { return counted_new_aligned(n, a); } catch (...) { return nullptr; }
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 
 using namespace polytag;
 
@@ -80,14 +32,14 @@ long allocations_after_warmup(Layer& layer, Shape per_sample) {
     Tensor<T> dy(layer.output_shape(per_sample).prepend(16), T(0.5));
     layer.forward(x, Mode::Train);
     layer.backward(dy, true);
-    const long before = g_new_calls.load();
+    const long before = test::operator_new_calls();
     for (Index batch : {16, 5, 1, 16})
         for (Mode mode : {Mode::Train, Mode::Eval}) {
             layer.forward(x.rows(0, batch), mode);
             layer.backward(dy.rows(0, batch), true);
             layer.backward(dy.rows(0, batch), false);
         }
-    return g_new_calls.load() - before;
+    return test::operator_new_calls() - before;
 }
 }  // namespace
 
@@ -140,8 +92,8 @@ TEST_CASE("no layer allocates after its largest batch", "[nn][allocation]") {
 }
 
 TEST_CASE("the allocation counter sees Tensor's aligned allocations", "[nn][allocation]") {
-    const long before = g_new_calls.load();
+    const long before = test::operator_new_calls();
     Tensor<float> t(Shape{4, 4});
     t.resize(Shape{8, 8});
-    CHECK(g_new_calls.load() - before == 2);
+    CHECK(test::operator_new_calls() - before == 2);
 }

@@ -15,9 +15,7 @@
 // input of the first Dense for B = 32), so that build checks malloc with batches of 16 and 8.
 #include <catch2/catch.hpp>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
+#include "support/counting_allocator.hpp"
 
 #include "polytag/loss/masked_bce.hpp"
 #include "polytag/loss/masked_mse.hpp"
@@ -32,83 +30,6 @@
 #include "polytag/optim/schedule.hpp"
 #include "polytag/optim/sgd.hpp"
 #include "polytag/tensor/threads.hpp"
-
-namespace {
-std::atomic<long> g_new_calls{0};
-std::atomic<long> g_malloc_calls{0};
-
-void* counted_new(std::size_t n) {
-    g_new_calls.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void* counted_new_aligned(std::size_t n, std::align_val_t al) {
-    g_new_calls.fetch_add(1, std::memory_order_relaxed);
-    void* p = nullptr;
-    const std::size_t a = std::max(static_cast<std::size_t>(al), sizeof(void*));
-    if (::posix_memalign(&p, a, n ? n : 1) != 0) throw std::bad_alloc();
-    return p;
-}
-}  // namespace
-
-void* operator new(std::size_t n) { return counted_new(n); }
-void* operator new[](std::size_t n) { return counted_new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-    try { return counted_new(n); } catch (...) { return nullptr; }
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-    try { return counted_new(n); } catch (...) { return nullptr; }
-}
-void* operator new(std::size_t n, std::align_val_t a) { return counted_new_aligned(n, a); }
-void* operator new[](std::size_t n, std::align_val_t a) { return counted_new_aligned(n, a); }
-void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-    try { return counted_new_aligned(n, a); } catch (...) { return nullptr; }
-}
-void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-    try { return counted_new_aligned(n, a); } catch (...) { return nullptr; }
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-
-// malloc interposition (glibc only; sanitizers bring their own malloc).
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-#define POLYTAG_TEST_SANITIZED 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define POLYTAG_TEST_SANITIZED 1
-#endif
-#if defined(__GLIBC__) && !defined(POLYTAG_TEST_SANITIZED)
-#define POLYTAG_TEST_COUNTS_MALLOC 1
-extern "C" {
-void* __libc_malloc(std::size_t);
-void* __libc_calloc(std::size_t, std::size_t);
-void* __libc_realloc(void*, std::size_t);
-void* malloc(std::size_t n) {
-    g_malloc_calls.fetch_add(1, std::memory_order_relaxed);
-    return __libc_malloc(n);
-}
-void* calloc(std::size_t n, std::size_t s) {
-    g_malloc_calls.fetch_add(1, std::memory_order_relaxed);
-    return __libc_calloc(n, s);
-}
-void* realloc(void* p, std::size_t n) {
-    g_malloc_calls.fetch_add(1, std::memory_order_relaxed);
-    return __libc_realloc(p, n);
-}
-}
-#endif
 
 using namespace polytag;
 
@@ -167,24 +88,24 @@ AllocationCount count_steady_state_allocations(Loss& loss, MakeOpt make_opt, int
     Batch big(big_batch, rng), small(small_batch, rng);
     train_step(net, loss, opt, schedule, params, big);
 
-    const long news0 = g_new_calls.load(), mallocs0 = g_malloc_calls.load();
+    const long news0 = test::operator_new_calls(), mallocs0 = test::malloc_calls();
     float l = 0;
     for (int s = 0; s < steps; ++s) l = train_step(net, loss, opt, schedule, params, s % 2 ? small : big);
-    AllocationCount c{g_new_calls.load() - news0, g_malloc_calls.load() - mallocs0};
+    AllocationCount c{test::operator_new_calls() - news0, test::malloc_calls() - mallocs0};
     *last_loss = l;
     return c;
 }
 }  // namespace
 
 TEST_CASE("The counting operator new sees Tensor's aligned allocations", "[optim][alloc]") {
-    const long before = g_new_calls.load();
+    const long before = test::operator_new_calls();
     { Tensor<float> t(Shape{1000}); }
-    CHECK(g_new_calls.load() - before == 1);
+    CHECK(test::operator_new_calls() - before == 1);
 #if defined(POLYTAG_TEST_COUNTS_MALLOC)
-    const long m0 = g_malloc_calls.load();
+    const long m0 = test::malloc_calls();
     void* p = std::malloc(100);
     std::free(p);
-    CHECK(g_malloc_calls.load() - m0 >= 1);
+    CHECK(test::malloc_calls() - m0 >= 1);
 #endif
 }
 
