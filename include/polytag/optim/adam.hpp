@@ -6,18 +6,22 @@
 //   v   = beta2 v + (1 - beta2) g^2
 //   p  -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 //
-// eps is added after the square root of the bias-corrected v, exactly as torch does.
+// eps is added after the square root of the bias-corrected v, exactly as torch does (the
+// division by sqrt(1 - beta2^t) is a multiplication by its inverse: equal up to rounding).
 // t is ONE counter for the whole optimizer, advanced once per step() (not once per parameter
 // block, the MiniDNN / tiny-dnn bug that wears the bias correction off K times too fast).
 // State (m, v per parameter) is allocated at construction and keyed by parameter name for
 // save/restore; step() allocates nothing. The parameter list holds views into the layers:
 // the network must not move or be resized after the optimizer was built.
 // AdamW (decoupled decay) is in adamw.hpp and shares this implementation.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
+
+#include <Eigen/Core>
 
 #include "polytag/optim/optimizer_state.hpp"
 
@@ -64,27 +68,29 @@ public:
         const double t = double(step_);
         const double bias1 = 1.0 - std::pow(double(beta1_), t);
         const double bias2 = 1.0 - std::pow(double(beta2_), t);
-        const T step_size = T(double(lr_) / bias1);
-        const T bias2_sqrt = T(std::sqrt(bias2));
-        const T b1 = beta1_, b2 = beta2_, c1 = T(1) - beta1_, c2 = T(1) - beta2_, eps = eps_, wd = weight_decay_;
-        const T shrink = T(1.0 - double(lr_) * double(weight_decay_));
+        Constants k;
+        k.step_size = T(double(lr_) / bias1);
+        // torch divides sqrt(v) by sqrt(bias2); multiplying by the inverse differs by rounding only.
+        k.inv_bias2_sqrt = T(1.0 / std::sqrt(bias2));
+        k.b1 = beta1_;
+        k.b2 = beta2_;
+        k.c1 = T(1) - beta1_;
+        k.c2 = T(1) - beta2_;
+        k.eps = eps_;
+        k.wd = weight_decay_;
+        k.shrink = T(1.0 - double(lr_) * double(weight_decay_));
         for (std::size_t i = 0; i < params_.size(); ++i) {
-            auto p = params_[i].value.array();
-            auto g = params_[i].grad.array();
-            auto m = m_[i].array();
-            auto v = v_[i].array();
-            if (Decoupled) {
-                if (wd != T(0)) p *= shrink;
-                m = b1 * m + c1 * g;
-                v = b2 * v + c2 * g.square();
-            } else if (wd != T(0)) {
-                m = b1 * m + c1 * (g + wd * p);
-                v = b2 * v + c2 * (g + wd * p).square();
-            } else {
-                m = b1 * m + c1 * g;
-                v = b2 * v + c2 * g.square();
+            T* p = params_[i].value.data();
+            const T* g = params_[i].grad.data();
+            T* m = m_[i].data();
+            T* v = v_[i].data();
+            const Index n = params_[i].value.size();
+            // Block by block, so p, g, m and v stay in L1 across the statements: one pass over memory.
+            for (Index begin = 0; begin < n; begin += kBlock) {
+                const Index len = std::min(kBlock, n - begin);
+                update_block(k, ArrayMap(p + begin, len), ConstArrayMap(g + begin, len), ArrayMap(m + begin, len),
+                             ArrayMap(v + begin, len));
             }
-            p -= step_size * m / (v.sqrt() / bias2_sqrt + eps);
         }
     }
 
@@ -136,6 +142,30 @@ public:
     }
 
 private:
+    using ArrayMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+    using ConstArrayMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+    /// Elements per block: 4 KiB per float array, so p, g, m and v fit in L1 together.
+    static constexpr Index kBlock = 1024;
+
+    struct Constants {
+        T step_size, inv_bias2_sqrt, b1, b2, c1, c2, eps, wd, shrink;
+    };
+
+    static void update_block(const Constants& k, ArrayMap p, ConstArrayMap g, ArrayMap m, ArrayMap v) {
+        if (Decoupled) {
+            if (k.wd != T(0)) p *= k.shrink;
+            m = k.b1 * m + k.c1 * g;
+            v = k.b2 * v + k.c2 * g.square();
+        } else if (k.wd != T(0)) {
+            m = k.b1 * m + k.c1 * (g + k.wd * p);
+            v = k.b2 * v + k.c2 * (g + k.wd * p).square();
+        } else {
+            m = k.b1 * m + k.c1 * g;
+            v = k.b2 * v + k.c2 * g.square();
+        }
+        p -= k.step_size * m / (v.sqrt() * k.inv_bias2_sqrt + k.eps);
+    }
+
     static const char* name() { return Decoupled ? "AdamW" : "Adam"; }
     static std::string key(const char* what, const std::string& param) {
         return std::string(Decoupled ? "adamw." : "adam.") + what + "." + param;
