@@ -87,7 +87,8 @@ TORCH_MODULE(Net);
 struct OpenMicNetImpl : torch::nn::Module {
     OpenMicNetImpl() {
         trunk = register_module("trunk", torch::nn::Linear(kBands, 256));
-        score = register_module("score", torch::nn::Linear(256, kTasks));
+        // No bias, as polytag: the softmax over frames would cancel it.
+        score = register_module("score", torch::nn::Linear(torch::nn::LinearOptions(256, kTasks).bias(false)));
         input_dropout = register_module("input_dropout", torch::nn::Dropout(0.2));
         dropout = register_module("dropout", torch::nn::Dropout(0.5));
         w_out = register_parameter("w_out", torch::randn({kTasks, 256}) * 0.1);

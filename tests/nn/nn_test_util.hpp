@@ -1,6 +1,5 @@
 #pragma once
 // Helpers shared by the nn layer tests.
-#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -26,30 +25,6 @@ void randomize_parameters(Layer& layer, Rng& rng, double lo = -1, double hi = 1)
     layer.parameters(ps, "");
     for (auto& p : ps)
         for (auto& v : p.value) v = typename Layer::Scalar(rng.uniform(lo, hi));
-}
-
-/// `layer` with some parameters hidden from the gradient check (by full name). For
-/// parameters whose true gradient is exactly 0, where central differences only measure
-/// rounding noise: AttentionPool's bias, which the softmax over frames cancels.
-template <typename Layer>
-struct ExcludeParameters {
-    using Scalar = typename Layer::Scalar;
-    Layer& layer;
-    std::vector<std::string> excluded;
-    TensorView<const Scalar> forward(TensorView<const Scalar> x, Mode m) { return layer.forward(x, m); }
-    TensorView<const Scalar> backward(TensorView<const Scalar> dy, bool need_dx = true) {
-        return layer.backward(dy, need_dx);
-    }
-    void parameters(ParameterList<Scalar>& out, const std::string& prefix) {
-        ParameterList<Scalar> all;
-        layer.parameters(all, prefix);
-        for (auto& p : all)
-            if (std::find(excluded.begin(), excluded.end(), p.name) == excluded.end()) out.push_back(p);
-    }
-};
-template <typename Layer>
-ExcludeParameters<Layer> exclude_parameters(Layer& layer, std::vector<std::string> names) {
-    return {layer, std::move(names)};
 }
 
 }  // namespace polytag::test

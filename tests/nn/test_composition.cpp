@@ -19,11 +19,10 @@ TEST_CASE("every layer composes in Sequential: the OpenMIC-style attention netwo
     Rng rng(61);
     net.init(rng);
     auto params = net.parameters();
-    REQUIRE(params.size() == 2 + 2 + 4);
+    REQUIRE(params.size() == 2 + 1 + 4);
     CHECK(params[2].name == "2.weight");
-    CHECK(params[3].name == "2.bias");
-    CHECK(params[4].name == "3.weight0");
-    CHECK(params[7].name == "3.bias_out");
+    CHECK(params[3].name == "3.weight0");
+    CHECK(params[6].name == "3.bias_out");
     Tensor<float> x(Shape{8, 10, 128});
     test::fill_uniform(x, rng);
     auto y = net.forward(x, Mode::Train);
@@ -47,10 +46,10 @@ TEST_CASE("a network of every layer kind passes the gradient check in double", "
         test::randomize_parameters(net, rng, -1, 1);
         Tensor<double> x(Shape{3, 5, 6});
         test::fill_uniform(x, rng);
-        auto checked = test::exclude_parameters(net, {"3.bias"});  // exactly 0, see test_pooling.cpp
-        // Seven layers deep, some attention-weight gradients are ~1e-7, and rounding noise in
-        // the loss (~1e-16 / h) weighs on them at h = 1e-6: this composite check uses h = 1e-5.
-        auto res = test::gradcheck(checked, x, 7, 1e-5);
+        // Seven layers deep, some gradients are ~1e-7 (attention weights, and here x[36]), and
+        // rounding noise in the loss (~1e-16 / h) weighs on them at small h (x[36]: 1.7e-6 at
+        // h = 1e-5, 3e-7 at h = 1e-4): this composite check uses h = 1e-4.
+        auto res = test::gradcheck(net, x, 7, 1e-4);
         INFO(res.worst);
         CHECK(res.max_rel_error < 1e-6);
     }

@@ -13,7 +13,7 @@
 // call per element. It is a layer itself (nn/layer.hpp): forward / backward / parameters /
 // init, templated on T so the whole model can be gradient-checked in double.
 // Parameter names (model files use them): "trunk.<i>.weight", "trunk.<i>.bias",
-// "pool.weight", "pool.bias" (attention only), "head.<MultiHead name>".
+// "pool.weight" (attention only), "head.<MultiHead name>".
 #include <cmath>
 #include <cstdint>
 #include <string>

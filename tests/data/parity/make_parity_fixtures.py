@@ -26,7 +26,7 @@ Arrays in parity.npz, for net in {per_task, shared}:
   schedule/step:   StepLR(step_size=3, gamma=0.5) from lr 0.1, the lr of steps 0..9
 
 Parameter names (polytag Sequential indices): 0.weight (6, 8), 0.bias (6) - Dense;
-2.weight (K_att, 6), 2.bias (K_att) - AttentionPool; 3.weight0 (3, 4, 6), 3.bias0 (3, 4),
+2.weight (K_att, 6) - AttentionPool (scores without bias: the softmax over frames would cancel it); 3.weight0 (3, 4, 6), 3.bias0 (3, 4),
 3.weight_out (3, 4), 3.bias_out (3) - MultiHead (head k's torch Linear weights are slice k).
 
 Run: /usr/bin/python3 tests/data/parity/make_parity_fixtures.py   (needs torch + numpy; CI does not)
@@ -46,8 +46,7 @@ class Net(torch.nn.Module):
         self.per_task = per_task
         self.dense = torch.nn.Linear(D, H)
         katt = K if per_task else 1
-        self.att_w = torch.nn.Parameter(torch.randn(katt, H) * 0.5)
-        self.att_b = torch.nn.Parameter(torch.randn(katt) * 0.5)
+        self.att_w = torch.nn.Parameter(torch.randn(katt, H) * 0.5)  # Linear(H, katt, bias=False)
         self.hidden = torch.nn.ModuleList([torch.nn.Linear(H, HH) for _ in range(K)])
         self.out = torch.nn.ModuleList([torch.nn.Linear(HH, 1) for _ in range(K)])
         with torch.no_grad():  # nonzero biases so their gradients are exercised
@@ -56,7 +55,7 @@ class Net(torch.nn.Module):
 
     def forward(self, x):
         h = torch.relu(self.dense(x))                          # (B, F, H)
-        s = h @ self.att_w.t() + self.att_b                    # (B, F, Katt)
+        s = h @ self.att_w.t()                                 # (B, F, Katt)
         a = torch.softmax(s, dim=1)                            # over frames
         pooled = torch.einsum("bfk,bfd->bkd", a, h)            # (B, Katt, H)
         if not self.per_task:
@@ -74,7 +73,6 @@ class Net(torch.nn.Module):
             "0.weight": self.dense.weight,
             "0.bias": self.dense.bias,
             "2.weight": self.att_w,
-            "2.bias": self.att_b,
             "3.weight0": torch.stack([l.weight for l in self.hidden]),
             "3.bias0": torch.stack([l.bias for l in self.hidden]),
             "3.weight_out": torch.stack([l.weight[0] for l in self.out]),
@@ -86,7 +84,6 @@ class Net(torch.nn.Module):
             "0.weight": self.dense.weight.grad,
             "0.bias": self.dense.bias.grad,
             "2.weight": self.att_w.grad,
-            "2.bias": self.att_b.grad,
             "3.weight0": torch.stack([l.weight.grad for l in self.hidden]),
             "3.bias0": torch.stack([l.bias.grad for l in self.hidden]),
             "3.weight_out": torch.stack([l.weight.grad[0] for l in self.out]),
