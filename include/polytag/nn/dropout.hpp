@@ -4,6 +4,8 @@
 // rescaling. The mask comes from the layer's own polytag::Rng, so a run is reproducible
 // from its seed; init(rng) reseeds it from the network's generator (mixed with the
 // constructor's seed, so two Dropout layers of one network draw different masks).
+// In Mode::Eval (or with p == 0) forward returns x itself and backward returns dy itself:
+// no copy. Each 64-bit draw decides two elements (32 bits each).
 #include <cstdint>
 #include <string>
 
@@ -33,29 +35,35 @@ public:
 
     TensorView<const T> forward(TensorView<const T> x, Mode mode) {
         train_ = mode == Mode::Train && p_ > 0.0;
+        out_shape_ = x.shape();
+        if (!train_) return x;  // the identity: the caller's view, no copy
         y_.resize(x.shape());
-        if (!train_) {
-            y_.array() = x.array();
-            return y_;
-        }
         mask_.resize(x.shape());
-        // Keep when a 53-bit uniform integer is >= p * 2^53: exactly P(keep) = 1 - p.
-        const std::uint64_t threshold = std::uint64_t(p_ * 0x1.0p53);
+        // Keep when a 32-bit uniform integer is >= p * 2^32: P(keep) = 1 - p within 2^-32.
+        // Each 64-bit draw gives two such integers.
+        const std::uint64_t threshold = std::uint64_t(p_ * 0x1.0p32);
         const T scale = T(1.0 / (1.0 - p_));
         T* m = mask_.data();
-        for (Index i = 0, n = mask_.size(); i < n; ++i) m[i] = (rng_.next() >> 11) >= threshold ? scale : T(0);
+        const Index n = mask_.size();
+        Index i = 0;
+        for (; i + 1 < n; i += 2) {
+            const std::uint64_t r = rng_.next();
+            m[i] = (r & 0xffffffffu) >= threshold ? scale : T(0);
+            m[i + 1] = (r >> 32) >= threshold ? scale : T(0);
+        }
+        if (i < n) m[i] = (rng_.next() & 0xffffffffu) >= threshold ? scale : T(0);
         y_.array() = x.array() * mask_.array();
         return y_;
     }
 
     TensorView<const T> backward(TensorView<const T> dy, bool need_dx = true) {
-        if (dy.shape() != y_.shape())
+        if (dy.shape() != out_shape_)
             throw ShapeError("polytag::Dropout::backward: dy " + dy.shape().str() + " vs output " +
-                             y_.shape().str());
+                             out_shape_.str());
         if (!need_dx) return {};
+        if (!train_) return dy;  // the identity: the caller's view, no copy
         dx_.resize(dy.shape());
-        if (train_) dx_.array() = dy.array() * mask_.array();
-        else dx_.array() = dy.array();
+        dx_.array() = dy.array() * mask_.array();
         return dx_;
     }
 
@@ -67,6 +75,7 @@ private:
     std::uint64_t seed_;
     Rng rng_;
     bool train_ = false;
+    Shape out_shape_;  // of the last forward (y_ is not used in Eval)
     Tensor<T> y_, dx_, mask_;
 };
 

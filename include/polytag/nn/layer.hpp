@@ -6,7 +6,8 @@
 //       throws ShapeError when the input does not fit. Sequential calls it once, when built.
 //   TensorView<const T> forward(TensorView<const T> x, Mode mode);
 //       x is a batch, shape (B, in...). Returns a view of the layer's own output buffer,
-//       valid until the next forward. The layer may keep the view of x for backward, so
+//       valid until the next forward (an identity, e.g. Dropout in Eval, may return x itself,
+//       and then dy itself from backward). The layer may keep the view of x for backward, so
 //       the caller keeps x alive until backward returns.
 //   TensorView<const T> backward(TensorView<const T> dy, bool need_dx = true);
 //       dy = dLoss/dy for the last forward. Overwrites the layer's parameter gradients
