@@ -31,14 +31,15 @@ double file_bytes(benchmark::State& state, const std::string& path) {
 }
 
 // Everything as the data loader reads it: X as uint8, Y_true as double, Y_mask as bool, the keys.
+template <typename XT, typename YT>
 void BM_NpzLoadAll(benchmark::State& state) {
     const std::string path = npz_path();
     const double bytes = file_bytes(state, path);
     if (bytes < 0) return;
     for (auto _ : state) {
         polytag::io::NpzReader npz(path);
-        auto x = npz.read<std::uint8_t>("X");
-        auto y = npz.read<double>("Y_true");
+        auto x = npz.read<XT>("X");
+        auto y = npz.read<YT>("Y_true");
         auto m = npz.read<bool>("Y_mask");
         auto keys = npz.read_strings("sample_key");
         benchmark::DoNotOptimize(x.data());
@@ -48,27 +49,9 @@ void BM_NpzLoadAll(benchmark::State& state) {
     }
     polytag::bench::set_bytes(state, bytes);
 }
-BENCHMARK(BM_NpzLoadAll)->Unit(benchmark::kMillisecond);
-
-// The same with X converted to float32 on the way (the training input type).
-void BM_NpzLoadAllXFloat(benchmark::State& state) {
-    const std::string path = npz_path();
-    const double bytes = file_bytes(state, path);
-    if (bytes < 0) return;
-    for (auto _ : state) {
-        polytag::io::NpzReader npz(path);
-        auto x = npz.read<float>("X");
-        auto y = npz.read<float>("Y_true");
-        auto m = npz.read<bool>("Y_mask");
-        auto keys = npz.read_strings("sample_key");
-        benchmark::DoNotOptimize(x.data());
-        benchmark::DoNotOptimize(y.data());
-        benchmark::DoNotOptimize(m.data());
-        benchmark::DoNotOptimize(keys.data());
-    }
-    polytag::bench::set_bytes(state, bytes);
-}
-BENCHMARK(BM_NpzLoadAllXFloat)->Unit(benchmark::kMillisecond);
+// As stored, and with X and Y_true converted to float32 on the way (the training input type).
+BENCHMARK_TEMPLATE(BM_NpzLoadAll, std::uint8_t, double)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_NpzLoadAll, float, float)->Unit(benchmark::kMillisecond);
 
 // X alone, straight into the Tensor buffer: the libzip + CRC-32 floor.
 void BM_NpzReadX(benchmark::State& state) {
