@@ -1,0 +1,407 @@
+#pragma once
+// polytag::audio::Vggish: the VGGish CNN (Hershey et al., ICASSP 2017) as Google's TF-Slim
+// graph and torchvggish define it, and its PCA/quantisation post-processor, from one .npz.
+//
+//   auto vggish = polytag::audio::Vggish::load("vggish.npz");   // examples/convert_vggish.py
+//   Tensor<float> e = vggish.embed(patches);                    // (N, 96, 64) log-mel -> (N, 128)
+//   Tensor<std::uint8_t> f = vggish.embed_uint8(patches);       // the OpenMIC-2018 feature bytes
+//
+// The network, on one (96 frames, 64 bands) patch read as an NHWC image (96, 64, 1):
+//   conv1 pool1 conv2 pool2 conv3_1 conv3_2 pool3 conv4_1 conv4_2 pool4 flatten fc1_1 fc1_2 fc2
+// every conv 3x3, stride 1, SAME, + bias + ReLU; every pool 2x2, stride 2 (96x64 -> 6x4);
+// flatten in (h, w, c) order (TensorFlow's; torchvggish permutes NCHW -> NHWC to match);
+// fc1_1, fc1_2 + bias + ReLU; fc2 + bias, + ReLU when the file's final_activation is "relu"
+// (the 2017 graph that made the AudioSet and OpenMIC-2018 features, and torchvggish) or
+// nothing when it is "none" (Google's later graph, which outputs the pre-activation).
+// The widths come from the file (validated for consistency), so the official network is the
+// instance 64, 128, 256, 256, 512, 512 / 4096, 4096, 128. docs/vggish.md has the file format.
+//
+// Threads: a loaded Vggish is immutable; every method is const. One instance can serve any
+// number of threads at once, each with its own VggishWorkspace (the buffers of a forward pass)
+// or through the overloads that make a workspace per call. Within a call the GEMMs run on the
+// BLAS pool that polytag::set_num_threads (tensor/threads.hpp) sizes; im2col, pooling and the
+// post-processor run on the calling thread. Patches go through the network in chunks of at
+// most VggishWorkspace::max_batch (default 16) so memory stays bounded for any N.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "polytag/audio/vggish_postprocessor.hpp"
+#include "polytag/error.hpp"
+#include "polytag/io/npz.hpp"
+#include "polytag/nn/conv2d.hpp"
+#include "polytag/tensor/kernels.hpp"
+#include "polytag/tensor/tensor.hpp"
+
+namespace polytag::audio {
+
+constexpr const char* kVggishFormat = "polytag.audio.vggish/1";
+constexpr Index kVggishFrames = 96;  ///< patch height: 96 frames of 10 ms
+constexpr Index kVggishBands = 64;   ///< patch width: 64 mel bands
+// Limits a file's widths must respect (the official file uses 512 / 4096 / 128), so that no
+// file can make a forward pass allocate more than a few hundred MB per chunk.
+constexpr Index kVggishMaxConvWidth = 1024;
+constexpr Index kVggishMaxFcWidth = 16384;
+// The arrays a file declares may add up to at most this multiple of the file's size (plus
+// 1 MiB): a deflated entry that inflates further than real weights ever do is refused before
+// anything is allocated.
+constexpr std::uint64_t kVggishMaxInflation = 8;
+// A chunk's two activation buffers stay under this (fewer patches per chunk for wide files).
+constexpr std::size_t kVggishChunkBytes = std::size_t(256) << 20;
+
+/// The widths of one VGGish instance.
+struct VggishArchitecture {
+    std::array<Index, 6> conv{};  ///< output channels of conv1, conv2, conv3_1, conv3_2, conv4_1, conv4_2
+    std::array<Index, 3> fc{};    ///< output features of fc1_1, fc1_2, fc2 (fc[2] = embedding size)
+    bool final_relu = true;       ///< ReLU after fc2 (final_activation "relu")
+
+    Index embedding_size() const { return fc[2]; }
+    /// Values per patch entering fc1_1: 6 x 4 x conv4_2.
+    Index flat_size() const { return (kVggishFrames / 16) * (kVggishBands / 16) * conv[5]; }
+    friend bool operator==(const VggishArchitecture& a, const VggishArchitecture& b) {
+        return a.conv == b.conv && a.fc == b.fc && a.final_relu == b.final_relu;
+    }
+};
+
+/// The names of the file's entries, in network order.
+inline const std::array<const char*, 6>& vggish_conv_names() {
+    static const std::array<const char*, 6> n{"conv1", "conv2", "conv3_1", "conv3_2", "conv4_1", "conv4_2"};
+    return n;
+}
+inline const std::array<const char*, 3>& vggish_fc_names() {
+    static const std::array<const char*, 3> n{"fc1_1", "fc1_2", "fc2"};
+    return n;
+}
+
+/// The buffers of one forward pass (activations and im2col). Not shared between threads;
+/// sized on first use for the model it serves and reused afterwards.
+class VggishWorkspace {
+public:
+    explicit VggishWorkspace(Index max_batch = 16) : max_batch_(max_batch) {
+        if (max_batch < 1)
+            throw ValueError("polytag::audio::VggishWorkspace: max_batch must be >= 1, got " + std::to_string(max_batch));
+    }
+    Index max_batch() const { return max_batch_; }
+
+private:
+    friend class Vggish;
+    Index max_batch_;
+    Tensor<float> a_, b_, cols_;
+};
+
+class Vggish {
+public:
+    /// Loads and validates a polytag VGGish file (docs/vggish.md). Throws IoError naming the
+    /// file and the entry: not an .npz, wrong format string, an entry missing or unexpected,
+    /// not float32, a shape inconsistent with the others, a width over the limits, a value
+    /// that is not finite. Every header is checked before any array is read.
+    static Vggish load(const std::string& path) {
+        std::unique_ptr<io::NpzReader> reader;
+        try {
+            reader = std::make_unique<io::NpzReader>(path);
+        } catch (const Error& e) {
+            throw file_error(path, "", std::string("cannot be read as .npz (") + e.what() + ")");
+        }
+        const io::NpzReader& r = *reader;
+        const std::vector<std::string> names = r.names();
+        auto has = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+
+        auto read_text = [&](const std::string& n) {
+            if (!has(n)) throw file_error(path, n, "missing (is this a polytag VGGish file?)");
+            std::vector<std::string> s;
+            try {
+                s = r.read_strings(n);
+            } catch (const Error& e) {
+                throw file_error(path, n, std::string("is not a string (") + e.what() + ")");
+            }
+            if (s.size() != 1) throw file_error(path, n, "must hold one string, holds " + std::to_string(s.size()));
+            return s[0];
+        };
+        const std::string format = read_text("format");
+        if (format != kVggishFormat) {
+            const std::string family = "polytag.audio.vggish/";
+            const std::string why = format.compare(0, family.size(), family) == 0
+                                        ? "is '" + format + "', a version this polytag cannot read (it reads '" +
+                                              kVggishFormat + "')"
+                                        : "is '" + format + "', expected '" + kVggishFormat + "'";
+            throw file_error(path, "format", why);
+        }
+        Vggish v;
+        const std::string act = read_text("final_activation");
+        if (act != "relu" && act != "none")
+            throw file_error(path, "final_activation", "is '" + act + "', expected 'relu' or 'none'");
+        v.arch_.final_relu = act == "relu";
+
+        // Every expected entry, its header checked (float32, shape) before any data is read.
+        std::vector<std::string> expected{"format", "final_activation", "pca_eigen_vectors", "pca_means"};
+        for (const char* n : vggish_conv_names()) {
+            expected.push_back(std::string(n) + ".weight");
+            expected.push_back(std::string(n) + ".bias");
+        }
+        for (const char* n : vggish_fc_names()) {
+            expected.push_back(std::string(n) + ".weight");
+            expected.push_back(std::string(n) + ".bias");
+        }
+        for (const auto& n : names)
+            if (std::find(expected.begin(), expected.end(), n) == expected.end())
+                throw file_error(path, n, "unexpected entry (is this a polytag VGGish file?)");
+
+        std::uint64_t declared = 0;
+        auto header = [&](const std::string& n) {
+            if (!has(n)) throw file_error(path, n, "missing");
+            io::ArrayInfo info;
+            try {
+                info = r.info(n);
+            } catch (const Error& e) {
+                throw file_error(path, n, std::string("unreadable .npy header (") + e.what() + ")");
+            }
+            if (info.dtype != io::DType::Float32)
+                throw file_error(path, n, "is " + info.numpy_name() + ", expected float32");
+            declared += info.element_count() * 4;
+            return info.shape;
+        };
+        auto expect = [&](const std::string& n, const std::vector<Index>& got, const std::vector<Index>& want,
+                          const std::string& want_text) {
+            if (got != want) {
+                io::ArrayInfo shown;
+                shown.shape = got;
+                throw file_error(path, n, "has shape " + shown.shape_str() + ", expected " + want_text);
+            }
+        };
+        auto width = [&](const std::string& n, Index w, Index limit) {
+            if (w < 1 || w > limit)
+                throw file_error(path, n, "width " + std::to_string(w) + " is outside [1, " + std::to_string(limit) + "]");
+        };
+
+        Index in = 1;
+        for (std::size_t k = 0; k < 6; ++k) {
+            const std::string wn = std::string(vggish_conv_names()[k]) + ".weight";
+            const std::string bn = std::string(vggish_conv_names()[k]) + ".bias";
+            const std::vector<Index> ws = header(wn);
+            const std::string want = "(3, 3, " + std::to_string(in) + ", C) (kh, kw, in, out)";
+            if (ws.size() != 4) expect(wn, ws, {}, want);
+            width(wn, ws[3], kVggishMaxConvWidth);
+            expect(wn, ws, {3, 3, in, ws[3]}, want);
+            expect(bn, header(bn), {ws[3]}, "(" + std::to_string(ws[3]) + ",)");
+            v.arch_.conv[k] = in = ws[3];
+        }
+        in = v.arch_.flat_size();
+        for (std::size_t k = 0; k < 3; ++k) {
+            const std::string wn = std::string(vggish_fc_names()[k]) + ".weight";
+            const std::string bn = std::string(vggish_fc_names()[k]) + ".bias";
+            const std::vector<Index> ws = header(wn);
+            const std::string want = "(F, " + std::to_string(in) + ") (out, in)";
+            if (ws.size() != 2) expect(wn, ws, {}, want);
+            width(wn, ws[0], kVggishMaxFcWidth);
+            expect(wn, ws, {ws[0], in}, want);
+            expect(bn, header(bn), {ws[0]}, "(" + std::to_string(ws[0]) + ",)");
+            v.arch_.fc[k] = in = ws[0];
+        }
+        const Index e = v.arch_.embedding_size();
+        expect("pca_eigen_vectors", header("pca_eigen_vectors"), {e, e},
+               "(" + std::to_string(e) + ", " + std::to_string(e) + ") (the embedding size)");
+        expect("pca_means", header("pca_means"), {e}, "(" + std::to_string(e) + ",)");
+
+        std::error_code ec;
+        const std::uintmax_t file_size = std::filesystem::file_size(path, ec);
+        if (ec) throw file_error(path, "", "cannot be sized (" + ec.message() + ")");
+        if (declared > kVggishMaxInflation * std::uint64_t(file_size) + (std::uint64_t(1) << 20))
+            throw file_error(path, "", "declares " + std::to_string(declared) + " bytes of arrays in a file of " +
+                                           std::to_string(file_size) + " bytes (more than " +
+                                           std::to_string(kVggishMaxInflation) + "x): refused");
+
+        auto read = [&](const std::string& n) {
+            Tensor<float> t;
+            try {
+                t = r.read<float>(n);
+            } catch (const Error& e) {
+                throw file_error(path, n, std::string("cannot be read (") + e.what() + ")");
+            }
+            for (Index i = 0; i < t.size(); ++i)
+                if (!std::isfinite(t[i])) throw file_error(path, n, "element " + std::to_string(i) + " is not finite");
+            return t;
+        };
+        for (std::size_t k = 0; k < 6; ++k) {
+            v.conv_w_[k] = read(std::string(vggish_conv_names()[k]) + ".weight");
+            v.conv_b_[k] = read(std::string(vggish_conv_names()[k]) + ".bias");
+        }
+        for (std::size_t k = 0; k < 3; ++k) {
+            v.fc_w_[k] = read(std::string(vggish_fc_names()[k]) + ".weight");
+            v.fc_b_[k] = read(std::string(vggish_fc_names()[k]) + ".bias");
+        }
+        v.post_ = VggishPostprocessor(read("pca_eigen_vectors"), read("pca_means"));
+        // The largest activation of one patch: a conv output, or an FC one.
+        Index hh = kVggishFrames, ww = kVggishBands;
+        for (std::size_t k = 0; k < 6; ++k) {
+            v.most_ = std::max(v.most_, hh * ww * v.arch_.conv[k]);
+            if (pools_after(int(k))) hh /= 2, ww /= 2;
+        }
+        v.most_ = std::max({v.most_, v.arch_.fc[0], v.arch_.fc[1], v.arch_.fc[2]});
+        return v;
+    }
+
+    const VggishArchitecture& architecture() const { return arch_; }
+    Index embedding_size() const { return arch_.embedding_size(); }
+    const VggishPostprocessor& postprocessor() const { return post_; }
+
+    /// Conv layer k (0..5): weight (3, 3, in, out) HWIO as polytag::Conv2d, bias (out).
+    const Tensor<float>& conv_weight(int k) const { return conv_w_.at(std::size_t(k)); }
+    const Tensor<float>& conv_bias(int k) const { return conv_b_.at(std::size_t(k)); }
+    /// FC layer k (0..2): weight (out, in) as polytag::Dense, bias (out).
+    const Tensor<float>& fc_weight(int k) const { return fc_w_.at(std::size_t(k)); }
+    const Tensor<float>& fc_bias(int k) const { return fc_b_.at(std::size_t(k)); }
+
+    /// Raw embeddings: patches (N, 96, 64) -> out (N, E). N may be 0. Throws ShapeError on
+    /// wrong shapes and ValueError on a non-finite input value (naming the patch).
+    void embed(TensorView<const float> patches, TensorView<float> out, VggishWorkspace& ws) const {
+        check_patches(patches);
+        const Index n = patches.dim(0), e = embedding_size();
+        if (out.shape() != Shape{n, e})
+            throw ShapeError("polytag::audio::Vggish::embed: output is " + out.shape().str() + ", expected " +
+                             Shape{n, e}.str());
+        // Two activation buffers of `most_` floats per patch: at most kVggishChunkBytes of them.
+        const Index chunk = std::min(ws.max_batch(), std::max<Index>(1, Index(kVggishChunkBytes / (8 * most_))));
+        for (Index begin = 0; begin < n; begin += chunk) {
+            const Index end = std::min(n, begin + chunk);
+            forward_chunk(patches.rows(begin, end), out.rows(begin, end), ws);
+        }
+    }
+    Tensor<float> embed(TensorView<const float> patches, VggishWorkspace& ws) const {
+        check_patches(patches);
+        Tensor<float> out(Shape{patches.dim(0), embedding_size()});
+        embed(patches, out.view(), ws);
+        return out;
+    }
+    /// The same with a workspace made for this call.
+    Tensor<float> embed(TensorView<const float> patches) const {
+        VggishWorkspace ws;
+        return embed(patches, ws);
+    }
+
+    /// The post-processor on raw embeddings (N, E) -> bytes (N, E).
+    Tensor<std::uint8_t> quantize(TensorView<const float> embeddings) const { return post_.quantize(embeddings); }
+
+    /// Patches (N, 96, 64) -> post-processed bytes (N, E): what the OpenMIC-2018 release stores.
+    Tensor<std::uint8_t> embed_uint8(TensorView<const float> patches, VggishWorkspace& ws) const {
+        return post_.quantize(embed(patches, ws).view());
+    }
+    Tensor<std::uint8_t> embed_uint8(TensorView<const float> patches) const {
+        VggishWorkspace ws;
+        return embed_uint8(patches, ws);
+    }
+
+private:
+    Vggish() = default;
+
+    static bool pools_after(int conv) { return conv == 0 || conv == 1 || conv == 3 || conv == 5; }
+
+    static IoError file_error(const std::string& path, const std::string& entry, const std::string& why) {
+        return IoError("vggish file " + path + ": " + (entry.empty() ? std::string() : "'" + entry + "': ") + why);
+    }
+
+    static void check_patches(TensorView<const float> patches) {
+        if (patches.rank() != 3 || patches.dim(1) != kVggishFrames || patches.dim(2) != kVggishBands)
+            throw ShapeError("polytag::audio::Vggish::embed: expects patches (N, 96, 64), got " +
+                             patches.shape().str());
+        const Index per = kVggishFrames * kVggishBands;
+        for (Index i = 0; i < patches.size(); ++i)
+            if (!std::isfinite(patches[i]))
+                throw ValueError("polytag::audio::Vggish::embed: patch " + std::to_string(i / per) + " (frame " +
+                                 std::to_string(i % per / kVggishBands) + ", band " +
+                                 std::to_string(i % kVggishBands) + ") is not finite");
+    }
+
+    /// y = max(y + bias, 0) row by row (or just + bias).
+    static void bias_act(float* y, Index rows, Index cols, const float* bias, bool relu) {
+        for (Index r = 0; r < rows; ++r, y += cols) {
+            if (relu)
+                for (Index c = 0; c < cols; ++c) y[c] = std::max(y[c] + bias[c], 0.0f);
+            else
+                for (Index c = 0; c < cols; ++c) y[c] += bias[c];
+        }
+    }
+
+    /// 3x3 SAME stride-1 conv + bias + ReLU of x (b, h, w, cin) into y (b, h, w, cout). The
+    /// im2col matrix is built for a few patches at a time (>= 1024 output rows per GEMM), so
+    /// its size does not grow with the chunk.
+    void conv(int k, const float* x, Index b, Index h, Index w, float* y, VggishWorkspace& ws) const {
+        const Index cin = k == 0 ? 1 : arch_.conv[std::size_t(k) - 1], cout = arch_.conv[std::size_t(k)];
+        const Index pixels = h * w, window = 9 * cin;
+        const Index group = std::min(b, std::max<Index>(1, (1024 + pixels - 1) / pixels));
+        ws.cols_.resize(Shape{group * pixels, window});
+        const detail::ConvGeometry g{h, w, h, w, 1, 1};
+        const MatrixRef<const float> wm(conv_w_[std::size_t(k)].data(), window, cout);
+        for (Index s = 0; s < b; s += group) {
+            const Index n = std::min(group, b - s), m = n * pixels;
+            detail::im2col(x + s * pixels * cin, n, cin, g, Size2d{3, 3}, Size2d{1, 1}, ws.cols_.data());
+            MatrixRef<float> ym(y + s * pixels * cout, m, cout);
+            gemm<float>(Trans::No, Trans::No, 1.0f, MatrixRef<const float>(ws.cols_.data(), m, window), wm, 0.0f, ym);
+            bias_act(ym.data, m, cout, conv_b_[std::size_t(k)].data(), true);
+        }
+    }
+
+    /// 2x2 stride-2 max pool of x (b, h, w, c) into y (b, h/2, w/2, c); h and w are even.
+    static void pool(const float* x, Index b, Index h, Index w, Index c, float* y) {
+        const Index oh = h / 2, ow = w / 2, row = w * c;
+        for (Index s = 0; s < b; ++s)
+            for (Index i = 0; i < oh; ++i) {
+                const float* top = x + (s * h + 2 * i) * row;
+                const float* bottom = top + row;
+                for (Index j = 0; j < ow; ++j, y += c) {
+                    const float* t = top + 2 * j * c;
+                    const float* u = bottom + 2 * j * c;
+                    for (Index ch = 0; ch < c; ++ch)
+                        y[ch] = std::max(std::max(t[ch], t[ch + c]), std::max(u[ch], u[ch + c]));
+                }
+            }
+    }
+
+    void forward_chunk(TensorView<const float> x, TensorView<float> out, VggishWorkspace& ws) const {
+        const Index b = x.dim(0);
+        Index h = kVggishFrames, w = kVggishBands;
+        ws.a_.resize(Shape{b * most_});
+        ws.b_.resize(Shape{b * most_});
+        float* cur = ws.a_.data();
+        float* next = ws.b_.data();
+        const float* in = x.data();
+        for (int k = 0; k < 6; ++k) {
+            conv(k, in, b, h, w, next, ws);
+            std::swap(cur, next);
+            in = cur;
+            if (pools_after(k)) {
+                pool(cur, b, h, w, arch_.conv[std::size_t(k)], next);
+                std::swap(cur, next);
+                in = cur;
+                h /= 2;
+                w /= 2;
+            }
+        }
+        // cur holds (b, 6, 4, conv4_2): row-major, the (h, w, c) flatten fc1_1 expects.
+        Index f_in = arch_.flat_size();
+        for (int k = 0; k < 3; ++k) {
+            const Index f_out = arch_.fc[std::size_t(k)];
+            float* dst = k == 2 ? out.data() : next;
+            gemm<float>(Trans::No, Trans::Yes, 1.0f, MatrixRef<const float>(cur, b, f_in),
+                        MatrixRef<const float>(fc_w_[std::size_t(k)].data(), f_out, f_in), 0.0f,
+                        MatrixRef<float>(dst, b, f_out));
+            bias_act(dst, b, f_out, fc_b_[std::size_t(k)].data(), k < 2 || arch_.final_relu);
+            std::swap(cur, next);
+            f_in = f_out;
+        }
+    }
+
+    VggishArchitecture arch_;
+    std::array<Tensor<float>, 6> conv_w_, conv_b_;
+    std::array<Tensor<float>, 3> fc_w_, fc_b_;
+    VggishPostprocessor post_;
+    Index most_ = 1;  ///< floats of the largest activation of one patch
+};
+
+}  // namespace polytag::audio
