@@ -265,7 +265,7 @@ TEST_CASE("Vggish: bad input shapes and values are refused", "[vggish]") {
     CHECK_THROWS_AS(VggishWorkspace(0), ValueError);
 }
 
-TEST_CASE("VggishPostprocessor: PCA, clipping to [-2, 2], scaling and truncation", "[vggish]") {
+TEST_CASE("VggishPostprocessor: PCA, clipping to plus or minus 2, scaling to 0..255 and truncation", "[vggish]") {
     // E = 2, P = [[1, 0], [0.5, -1]], m = [0.25, 0]
     Tensor<float> p(Shape{2, 2});
     p(0, 0) = 1.0f, p(0, 1) = 0.0f, p(1, 0) = 0.5f, p(1, 1) = -1.0f;
