@@ -22,6 +22,7 @@
 #include <unsupported/Eigen/FFT>
 
 #include "polytag/audio/mel_filterbank.hpp"
+#include "polytag/audio/noinline.hpp"
 #include "polytag/tensor/tensor.hpp"
 
 namespace polytag::audio {
@@ -84,6 +85,13 @@ public:
 private:
     template <typename Sink>
     void emit_block(Index first_in_buffer, Index count, Sink&& sink) {
+        compute_block(first_in_buffer, count);
+        sink(frames_emitted_, static_cast<const float*>(mel_out_.data()), count);
+        frames_emitted_ += count;
+    }
+
+    // Out of line, so that every Sink instantiation runs the same code (noinline.hpp).
+    POLYTAG_AUDIO_NOINLINE void compute_block(Index first_in_buffer, Index count) {
         using namespace vggish_input;
         for (Index r = 0; r < count; ++r) {
             const float* frame = buffer_.data() + (first_in_buffer + r) * kHopSamples;
@@ -94,8 +102,6 @@ private:
         auto mel = mel_out_.topRows(count);
         mel.noalias() = magnitudes_.topRows(count) * mel_;
         mel = (mel.array() + static_cast<float>(kLogOffset)).log();
-        sink(frames_emitted_, mel_out_.data(), count);
-        frames_emitted_ += count;
     }
 
     using RowMajorMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;

@@ -32,6 +32,7 @@
 
 #include <Eigen/Core>
 
+#include "polytag/audio/noinline.hpp"
 #include "polytag/error.hpp"
 #include "polytag/tensor/shape.hpp"
 
@@ -50,6 +51,20 @@ inline Index resampled_length(Index input_samples, int in_rate, int out_rate) {
 }
 
 namespace detail {
+
+/// Dot product in a fixed summation order (16 lanes, then a fixed tree), whatever the
+/// pointers' alignment: Eigen's dynamic-size dot peels to the first aligned element, so
+/// its rounding would depend on where the heap put the buffers, and two runs over the same
+/// file could differ in the last bit.
+inline float dot_fixed_order(const float* a, const float* b, Index n) {
+    using Lanes = Eigen::Array<float, 16, 1>;
+    Lanes acc = Lanes::Zero();
+    Index i = 0;
+    for (; i + 16 <= n; i += 16) acc += Eigen::Map<const Lanes>(a + i) * Eigen::Map<const Lanes>(b + i);
+    float tail = 0.0f;
+    for (; i < n; ++i) tail += a[i] * b[i];
+    return acc.sum() + tail;
+}
 
 /// resampy 0.4's 'kaiser_best' filter: right half of a Kaiser-windowed sinc.
 struct KaiserBestFilter {
@@ -131,7 +146,7 @@ public:
             weights_for_phase(p, scratch_.data());
             w = scratch_.data();
         }
-        return Eigen::Map<const Eigen::VectorXf>(w, taps_).dot(Eigen::Map<const Eigen::VectorXf>(x, taps_));
+        return dot_fixed_order(w, x, taps_);
     }
 
 private:
@@ -268,27 +283,29 @@ private:
     // appended the zeros resampy's right-wing bound implies, and total_out_ caps the count).
     template <typename Sink>
     void produce_kaiser(bool final, Sink&& sink) {
+        while (const Index m = kaiser_block(final)) sink(out_.data(), m);
+        drop_consumed();
+    }
+
+    // Out of line, so that every Sink instantiation runs the same code (noinline.hpp).
+    POLYTAG_AUDIO_NOINLINE Index kaiser_block(bool final) {
         const Index left = kernel_->left(), right = kernel_->right();
         const Index end_index = base_ + static_cast<Index>(buffer_.size());  // one past the last sample held
         Index filled = 0;
-        for (;;) {
+        while (filled < kChunk) {
             const Index t = samples_out_ + filled;
             if (final && t >= total_out_) break;
             const Index n = kernel_->centre(t);
             if (n + right >= end_index) break;
             out_[static_cast<std::size_t>(filled++)] = kernel_->apply(t, buffer_.data() + (n - left + 1 - base_));
-            if (filled == kChunk) {
-                samples_out_ += filled;
-                sink(out_.data(), filled);
-                filled = 0;
-            }
         }
-        if (filled) {
-            samples_out_ += filled;
-            sink(out_.data(), filled);
-        }
-        // Drop samples no later output needs (the next output starts at centre - left + 1).
-        const Index keep_from = kernel_->centre(samples_out_) - left + 1;
+        samples_out_ += filled;
+        return filled;
+    }
+
+    // Drops samples no later output needs (the next output starts at centre - left + 1).
+    void drop_consumed() {
+        const Index keep_from = kernel_->centre(samples_out_) - kernel_->left() + 1;
         const Index drop = std::min<Index>(keep_from - base_, static_cast<Index>(buffer_.size()));
         if (drop > 0) {
             buffer_.erase(buffer_.begin(), buffer_.begin() + drop);
