@@ -17,6 +17,8 @@
 #include "io/io_test_util.hpp"
 #include "polytag/audio/vggish.hpp"
 #include "polytag/nn/activation.hpp"
+#include "polytag/nn/conv2d.hpp"
+#include "polytag/nn/dense.hpp"
 #include "polytag/nn/flatten.hpp"
 #include "polytag/nn/max_pool2d.hpp"
 #include "polytag/nn/sequential.hpp"

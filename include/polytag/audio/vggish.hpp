@@ -36,7 +36,6 @@
 #include "polytag/audio/vggish_postprocessor.hpp"
 #include "polytag/error.hpp"
 #include "polytag/io/npz.hpp"
-#include "polytag/nn/conv2d.hpp"
 #include "polytag/tensor/kernels.hpp"
 #include "polytag/tensor/tensor.hpp"
 
@@ -328,6 +327,30 @@ private:
         }
     }
 
+    /// im2col of a 3x3 SAME stride-1 window over x (b, h, w, c): row (s, i, j) of `cols`
+    /// (b*h*w, 9c) holds the window of pixel (i, j) in (ki, kj, channel) order, as Conv2d's HWIO
+    /// weight reads it, with zeros where the window covers the one-pixel padding.
+    static void im2col3x3(const float* x, Index b, Index h, Index w, Index c, float* cols) {
+        const Index row = 3 * c;
+        for (Index s = 0; s < b; ++s) {
+            const float* xs = x + s * h * w * c;
+            for (Index i = 0; i < h; ++i)
+                for (Index j = 0; j < w; ++j)
+                    for (Index ki = 0; ki < 3; ++ki, cols += row) {
+                        const Index ii = i + ki - 1;
+                        if (ii < 0 || ii >= h) {
+                            std::fill(cols, cols + row, 0.0f);
+                            continue;
+                        }
+                        // Kernel columns [lo, hi) fall inside the image.
+                        const Index lo = j == 0 ? 1 : 0, hi = j == w - 1 ? 2 : 3;
+                        std::fill(cols, cols + lo * c, 0.0f);
+                        std::copy(xs + (ii * w + j + lo - 1) * c, xs + (ii * w + j + hi - 1) * c, cols + lo * c);
+                        std::fill(cols + hi * c, cols + row, 0.0f);
+                    }
+        }
+    }
+
     /// 3x3 SAME stride-1 conv + bias + ReLU of x (b, h, w, cin) into y (b, h, w, cout). The
     /// im2col matrix is built for a few patches at a time (>= 1024 output rows per GEMM), so
     /// its size does not grow with the chunk.
@@ -336,11 +359,10 @@ private:
         const Index pixels = h * w, window = 9 * cin;
         const Index group = std::min(b, std::max<Index>(1, (1024 + pixels - 1) / pixels));
         ws.cols_.resize(Shape{group * pixels, window});
-        const detail::ConvGeometry g{h, w, h, w, 1, 1};
         const MatrixRef<const float> wm(conv_w_[std::size_t(k)].data(), window, cout);
         for (Index s = 0; s < b; s += group) {
             const Index n = std::min(group, b - s), m = n * pixels;
-            detail::im2col(x + s * pixels * cin, n, cin, g, Size2d{3, 3}, Size2d{1, 1}, ws.cols_.data());
+            im2col3x3(x + s * pixels * cin, n, h, w, cin, ws.cols_.data());
             MatrixRef<float> ym(y + s * pixels * cout, m, cout);
             gemm<float>(Trans::No, Trans::No, 1.0f, MatrixRef<const float>(ws.cols_.data(), m, window), wm, 0.0f, ym);
             bias_act(ym.data, m, cout, conv_b_[std::size_t(k)].data(), true);

@@ -1,0 +1,195 @@
+// VGGish inference: patches/s of the full-width network (random weights) at batch 1 and 10,
+// on POLYTAG_BENCH_THREADS BLAS threads (default 1), and in the same run:
+//   BM_vggish_torch       torchvggish's network in PyTorch (benchmarks/peers/vggish_torch.py,
+//                         /usr/bin/python3 or $POLYTAG_BENCH_PYTHON, torch.set_num_threads(1)),
+//                         its own timing reported as manual time: the process CPU time per call,
+//                         the figure polytag's rates use too (Google Benchmark's rates divide by
+//                         CPU time), with its wall time as the counter wall_ms;
+//   BM_vggish_gemm_floor  only the GEMMs polytag's forward runs (the im2col products with the
+//                         same row grouping, and the three FC products) on the same shapes:
+//                         the difference to BM_vggish_embed is im2col, bias + ReLU and pooling.
+// FLOP/s counts the multiply-adds of the convolutions and FC layers (2 per MAC).
+//   build-bench/benchmarks/bench_vggish --benchmark_min_time=2
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "polytag/audio/vggish.hpp"
+#include "polytag/io/npz.hpp"
+#include "support/bench_util.hpp"
+
+namespace {
+
+using polytag::Index;
+using polytag::Shape;
+using polytag::Tensor;
+namespace pb = polytag::bench;
+namespace pa = polytag::audio;
+
+const pb::ThreadSetup thread_setup;
+
+const std::array<Index, 6> kConv{64, 128, 256, 256, 512, 512};
+const std::array<Index, 3> kFc{4096, 4096, 128};
+
+/// A full-width VGGish file with He-scaled random weights, written once to a temporary folder.
+const pa::Vggish& model() {
+    static const pa::Vggish v = [] {
+        const std::string path = std::filesystem::temp_directory_path().string() + "/polytag-bench-vggish-" +
+                                 std::to_string(::getpid()) + ".npz";
+        std::vector<Tensor<float>> keep;
+        std::vector<polytag::io::NpzEntry> e;
+        e.emplace_back("format", std::string(pa::kVggishFormat));
+        e.emplace_back("final_activation", std::string("relu"));
+        auto add = [&](const std::string& name, Shape s, double scale, std::uint64_t seed) {
+            keep.push_back(pb::random_tensor<float>(s, seed, -scale, scale));
+            e.emplace_back(name, keep.back().view());
+        };
+        keep.reserve(32);
+        Index in = 1;
+        for (std::size_t k = 0; k < 6; ++k) {
+            add(std::string(pa::vggish_conv_names()[k]) + ".weight", Shape{3, 3, in, kConv[k]},
+                std::sqrt(6.0 / double(9 * in)), 10 + k);
+            add(std::string(pa::vggish_conv_names()[k]) + ".bias", Shape{kConv[k]}, 0.05, 20 + k);
+            in = kConv[k];
+        }
+        in = 6 * 4 * in;
+        for (std::size_t k = 0; k < 3; ++k) {
+            add(std::string(pa::vggish_fc_names()[k]) + ".weight", Shape{kFc[k], in}, std::sqrt(6.0 / double(in)), 30 + k);
+            add(std::string(pa::vggish_fc_names()[k]) + ".bias", Shape{kFc[k]}, 0.05, 40 + k);
+            in = kFc[k];
+        }
+        add("pca_eigen_vectors", Shape{128, 128}, 0.1, 50);
+        add("pca_means", Shape{128}, 0.1, 51);
+        polytag::io::save_npz(path, e);
+        pa::Vggish loaded = pa::Vggish::load(path);
+        std::filesystem::remove(path);
+        return loaded;
+    }();
+    return v;
+}
+
+double flops_per_patch() {
+    double macs = 0;
+    Index h = 96, w = 64, in = 1;
+    for (std::size_t k = 0; k < 6; ++k) {
+        macs += double(h * w) * 9.0 * double(in) * double(kConv[k]);
+        in = kConv[k];
+        if (k == 0 || k == 1 || k == 3 || k == 5) h /= 2, w /= 2;
+    }
+    in = 6 * 4 * in;
+    for (Index f : kFc) macs += double(in) * double(f), in = f;
+    return 2.0 * macs;
+}
+
+void set_rates(benchmark::State& state, Index batch) {
+    state.counters["patches/s"] = benchmark::Counter(double(batch), benchmark::Counter::kIsIterationInvariantRate);
+    pb::set_flops(state, flops_per_patch() * double(batch));
+}
+
+void BM_vggish_embed(benchmark::State& state) {
+    const Index batch = state.range(0);
+    const pa::Vggish& v = model();
+    const Tensor<float> x = pb::random_tensor<float>(Shape{batch, 96, 64}, 7, -4.0, 3.0);
+    Tensor<float> out(Shape{batch, 128});
+    pa::VggishWorkspace ws;
+    v.embed(x.view(), out.view(), ws);  // size the workspace
+    for (auto _ : state) {
+        v.embed(x.view(), out.view(), ws);
+        benchmark::DoNotOptimize(out.data());
+    }
+    set_rates(state, batch);
+}
+BENCHMARK(BM_vggish_embed)->ArgName("batch")->Arg(1)->Arg(10)->Unit(benchmark::kMillisecond);
+
+// Raw embedding + post-processor (PCA in double, clip, uint8): the whole "patches -> bytes".
+void BM_vggish_embed_uint8(benchmark::State& state) {
+    const Index batch = state.range(0);
+    const pa::Vggish& v = model();
+    const Tensor<float> x = pb::random_tensor<float>(Shape{batch, 96, 64}, 7, -4.0, 3.0);
+    pa::VggishWorkspace ws;
+    for (auto _ : state) benchmark::DoNotOptimize(v.embed_uint8(x.view(), ws).data());
+    set_rates(state, batch);
+}
+BENCHMARK(BM_vggish_embed_uint8)->ArgName("batch")->Arg(10)->Unit(benchmark::kMillisecond);
+
+// The GEMMs of BM_vggish_embed alone, same shapes and row grouping (vggish.hpp: im2col for
+// enough whole patches to make >= 1024 rows per product).
+void BM_vggish_gemm_floor(benchmark::State& state) {
+    const Index batch = state.range(0);
+    struct Product {
+        Index m, k, n, calls;
+        bool trans_b;
+        Tensor<float> a, b, c;
+    };
+    std::vector<Product> products;
+    Index h = 96, w = 64, in = 1;
+    for (std::size_t k = 0; k < 6; ++k) {
+        const Index pixels = h * w, group = std::min(batch, std::max<Index>(1, (1024 + pixels - 1) / pixels));
+        const Index full = batch / group, rest = batch % group;
+        products.push_back({group * pixels, 9 * in, kConv[k], full, false, {}, {}, {}});
+        if (rest) products.push_back({rest * pixels, 9 * in, kConv[k], 1, false, {}, {}, {}});
+        in = kConv[k];
+        if (k == 0 || k == 1 || k == 3 || k == 5) h /= 2, w /= 2;
+    }
+    in = 6 * 4 * in;
+    for (Index f : kFc) products.push_back({batch, in, f, 1, true, {}, {}, {}}), in = f;
+    std::uint64_t seed = 100;
+    for (Product& p : products) {
+        p.a = pb::random_tensor<float>(Shape{p.m, p.k}, seed++);
+        p.b = p.trans_b ? pb::random_tensor<float>(Shape{p.n, p.k}, seed++) : pb::random_tensor<float>(Shape{p.k, p.n}, seed++);
+        p.c = Tensor<float>(Shape{p.m, p.n});
+    }
+    for (auto _ : state) {
+        for (Product& p : products)
+            for (Index i = 0; i < p.calls; ++i)
+                polytag::gemm<float>(polytag::Trans::No, p.trans_b ? polytag::Trans::Yes : polytag::Trans::No, 1.0f,
+                                     p.a.mref(), p.b.mref(), 0.0f, p.c.mref());
+        benchmark::DoNotOptimize(products.back().c.data());
+    }
+    set_rates(state, batch);
+}
+BENCHMARK(BM_vggish_gemm_floor)->ArgName("batch")->Arg(1)->Arg(10)->Unit(benchmark::kMillisecond);
+
+std::string torch_script() {
+    if (const char* s = std::getenv("POLYTAG_VGGISH_TORCH_SCRIPT")) return s;
+    return (std::filesystem::path(__FILE__).parent_path().parent_path() / "peers" / "vggish_torch.py").string();
+}
+
+// PyTorch in a child process, timed by itself (>= 2 s per batch size); reported as manual time.
+void BM_vggish_torch(benchmark::State& state) {
+    const Index batch = state.range(0);
+    const char* py = std::getenv("POLYTAG_BENCH_PYTHON");
+    const std::string cmd = std::string(py ? py : "/usr/bin/python3") + " '" + torch_script() +
+                            "' --threads " + std::to_string(pb::bench_threads()) + " --batch " +
+                            std::to_string(batch) + " 2>&1";
+    for (auto _ : state) {
+        std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd.c_str(), "r"), ::pclose);
+        std::string out;
+        char buf[512];
+        while (pipe && std::fgets(buf, sizeof buf, pipe.get())) out += buf;
+        auto field = [&](const std::string& name) {
+            const std::string key = "\"" + name + "\": ";
+            const std::size_t at = out.find(key);
+            return at == std::string::npos ? -1.0 : std::stod(out.substr(at + key.size()));
+        };
+        const double wall = field("seconds_per_call"), cpu = field("cpu_seconds_per_call");
+        if (wall < 0 || cpu < 0) {
+            state.SkipWithError(("torch peer failed: " + cmd + ": " + out.substr(0, 200)).c_str());
+            break;
+        }
+        state.SetIterationTime(cpu);
+        state.counters["wall_ms"] = wall * 1e3;
+    }
+    set_rates(state, batch);
+}
+BENCHMARK(BM_vggish_torch)->ArgName("batch")->Arg(1)->Arg(10)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
