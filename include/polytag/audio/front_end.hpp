@@ -10,12 +10,16 @@
 //       // clip k: frames [1000k, 1000k + 960) = w as (10, 96, 64); starts at first_frame * 10 ms
 //   });
 //
-// Two decoding passes: the release divides by the peak |x| of the whole mono signal, so
-// pass 1 decodes the file to find it (FrontEndOptions::peak skips it when the caller knows
-// it) and pass 2 decodes again, scales, resamples and frames. A silent file (peak 0) is
+// The release divides by the peak |x| of the whole mono signal, so that peak is needed
+// before the first sample can be scaled: a short file (FrontEndOptions::buffer_max_frames,
+// 47 s at 44.1 kHz) is decoded once and held as mono float; a longer one is decoded twice,
+// pass 1 for the peak and pass 2 to scale, resample and frame (FrontEndOptions::peak skips
+// pass 1 when the caller knows the peak). Memory stays bounded either way. A silent file (peak 0) is
 // left unscaled, as openmic.util.normalize does for a peak below float64's tiny, so every
 // log-mel value is log(0.01). A file shorter than one 0.96-s example gives zero examples
 // (the release's frame() does the same); an empty file (0 frames) is an IoError.
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -39,6 +43,10 @@ struct FrontEndOptions {
     std::optional<float> peak;
     /// Frames decoded per read (bounds the decode buffers: chunk * channels floats).
     Index decode_chunk_frames = AudioFile::kDefaultChunkFrames;
+    /// Files of at most this many frames are decoded once and held as mono float while the
+    /// peak is found (2^21 frames: 8 MB, 47 s at 44.1 kHz; a 10-s OpenMIC clip fits);
+    /// longer files are decoded twice instead. 0: always two passes.
+    Index buffer_max_frames = Index(1) << 21;
 };
 
 /// What one pass over a file found.
@@ -70,15 +78,20 @@ public:
         FrontEndSummary summary;
         summary.info = file.info();
         Index pass1_frames = -1;
+        bool buffered = false;  // the whole mono signal is in whole_: one decoding pass
         if (options_.normalize_peak) {
             if (options_.peak) {
                 summary.peak = *options_.peak;
+            } else if (options_.buffer_max_frames > 0 && decode_whole(file)) {
+                buffered = true;
+                pass1_frames = static_cast<Index>(whole_.size());
+                for (float x : whole_) summary.peak = std::max(summary.peak, std::abs(x));
             } else {
                 const MonoPeak p = scan_mono_peak(file, mono_, options_.decode_chunk_frames);
                 summary.peak = p.peak;
                 pass1_frames = p.frames;
-                if (p.frames == 0) throw IoError(path + ": no audio frames (empty file)");
             }
+            if (pass1_frames == 0) throw IoError(path + ": no audio frames (empty file)");
             // openmic.util.normalize divides by the peak unless it is below float64's tiny;
             // a float peak is either 0 or far above it.
             if (summary.peak > 0.0f) summary.scale = 1.0f / summary.peak;
@@ -87,11 +100,18 @@ public:
         framer_.reset();
         auto to_framer = [&](const float* y, Index m) { framer_.push(y, m, sink); };
         const float scale = summary.scale;
-        while (const Index n = file.read_mono(mono_.data(), options_.decode_chunk_frames)) {
+        auto feed = [&](float* x, Index n) {
             if (scale != 1.0f)
-                for (Index i = 0; i < n; ++i) mono_[static_cast<std::size_t>(i)] *= scale;
-            resampler.push(mono_.data(), n, to_framer);
+                for (Index i = 0; i < n; ++i) x[i] *= scale;
+            resampler.push(x, n, to_framer);
             summary.input_frames += n;
+        };
+        if (buffered) {
+            const Index total = static_cast<Index>(whole_.size());
+            for (Index at = 0; at < total; at += options_.decode_chunk_frames)
+                feed(whole_.data() + at, std::min(options_.decode_chunk_frames, total - at));
+        } else {
+            while (const Index n = file.read_mono(mono_.data(), options_.decode_chunk_frames)) feed(mono_.data(), n);
         }
         if (summary.input_frames == 0) throw IoError(path + ": no audio frames (empty file)");
         if (pass1_frames >= 0 && pass1_frames != summary.input_frames)
@@ -141,8 +161,23 @@ public:
     }
 
 private:
+    // Decodes the whole file into whole_ if it has at most buffer_max_frames frames (true);
+    // otherwise stops there (false) and the caller takes the two-pass route.
+    bool decode_whole(AudioFile& file) {
+        const Index cap = options_.buffer_max_frames;
+        if (static_cast<Index>(whole_.capacity()) < cap) whole_.reserve(static_cast<std::size_t>(cap));  // once
+        whole_.clear();
+        file.rewind();
+        while (const Index n = file.read_mono(mono_.data(), options_.decode_chunk_frames)) {
+            if (static_cast<Index>(whole_.size()) + n > cap) return false;
+            whole_.insert(whole_.end(), mono_.begin(), mono_.begin() + n);
+        }
+        return true;
+    }
+
     FrontEndOptions options_;
     std::vector<float> mono_;
+    std::vector<float> whole_;  // the mono signal of a short file (at most buffer_max_frames)
     LogMelFramer framer_;
 };
 

@@ -97,7 +97,11 @@ private:
             const float* frame = buffer_.data() + (first_in_buffer + r) * kHopSamples;
             fft_in_.head(kWindowSamples) = Eigen::Map<const Eigen::VectorXf>(frame, kWindowSamples).cwiseProduct(window_);
             fft_.fwd(spectrum_.data(), fft_in_.data(), kFftLength);
-            for (Index b = 0; b < kSpectrumBins; ++b) magnitudes_(r, b) = std::abs(spectrum_[static_cast<std::size_t>(b)]);
+            // sqrt(re^2 + im^2), not std::abs (hypot guards against overflow at ~10x the
+            // cost, and these magnitudes are far from float's range limits).
+            const float* c = reinterpret_cast<const float*>(spectrum_.data());
+            float* mag = magnitudes_.row(r).data();
+            for (Index b = 0; b < kSpectrumBins; ++b) mag[b] = std::sqrt(c[2 * b] * c[2 * b] + c[2 * b + 1] * c[2 * b + 1]);
         }
         auto mel = mel_out_.topRows(count);
         mel.noalias() = magnitudes_.topRows(count) * mel_;
