@@ -20,7 +20,7 @@
 #include <CLI/CLI.hpp>
 
 #include "polytag/loss/masked_mse.hpp"
-#include "polytag/model/relevance_net.hpp"
+#include "polytag/openmic/relevance_net.hpp"
 #include "polytag/nn/activation.hpp"
 #include "polytag/nn/dense.hpp"
 #include "polytag/nn/multi_head.hpp"

@@ -1,26 +1,42 @@
 // Embedding the OpenMIC instrument model in your own program: load once, predict anywhere
-// (predict is const and thread-safe). Usage: embed model.npz [clips.npz]
+// (predict is const and thread-safe). Usage: embed model.npz [clips.npz holding X (N, 10, 128) uint8]
+//
+// Build: link polytag::predictor (the model compiled once; this file then compiles in seconds)
+// and polytag::io for the npz reader.
 #include <cstdint>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "polytag/io/npz.hpp"
-#include "polytag/model/relevance_model.hpp"
+#include "polytag/openmic/predictor.hpp"
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::fprintf(stderr, "usage: embed model.npz [clips.npz with X (N, 10, 128) uint8]\n");
+    if (argc < 2 || argc > 3) {
+        std::fprintf(stderr, "usage: embed model.npz [clips.npz holding X (N, 10, 128) uint8]\n");
         return 2;
     }
-    auto m = polytag::openmic::RelevanceModel::load(argv[1]);
-
-    std::vector<std::uint8_t> clip(10 * 128, 128);  // one clip: 10 VGGish frames x 128 bytes
-    if (argc > 2) {
-        const auto x = polytag::io::NpzReader(argv[2]).read<std::uint8_t>("X");
-        std::copy(x.data(), x.data() + clip.size(), clip.begin());
+    try {
+        const auto model = polytag::openmic::Predictor::load(argv[1]);
+        // Without clips.npz: one neutral clip (every byte 128, the middle of the VGGish range).
+        std::vector<std::uint8_t> clips(model.clip_size(), 128);
+        if (argc == 3) {
+            const auto x = polytag::io::NpzReader(argv[2]).read<std::uint8_t>("X");
+            const polytag::Shape want{x.rank() > 0 ? x.dim(0) : 0, polytag::Index(model.frames()),
+                                      polytag::Index(model.features())};
+            if (x.shape() != want)
+                throw polytag::ShapeError(std::string(argv[2]) + ": X is " + x.shape().str() + ", the model needs (N, " +
+                                          std::to_string(model.frames()) + ", " + std::to_string(model.features()) + ")");
+            clips.assign(x.data(), x.data() + x.size());
+        }
+        std::vector<float> relevance(clips.size() / model.clip_size() * model.classes());
+        model.predict(clips, relevance);
+        // The first clip's relevances, one instrument per line.
+        for (std::size_t k = 0; k < model.classes() && k < relevance.size(); ++k)
+            std::printf("%-18s %.3f\n", model.class_names()[k].c_str(), relevance[k]);
+        return 0;
+    } catch (const polytag::Error& e) {
+        std::fprintf(stderr, "embed: error: %s\n", e.what());
+        return 1;
     }
-    const std::array<float, 20> relevance = m.predict(clip.data());
-    for (std::size_t k = 0; k < relevance.size(); ++k)
-        std::printf("%-18s %.3f\n", m.class_names()[k].c_str(), relevance[k]);
-    return 0;
 }

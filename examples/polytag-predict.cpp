@@ -9,10 +9,10 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "polytag/model/cli_support.hpp"
-#include "polytag/model/clip_source.hpp"
-#include "polytag/model/relevance_model.hpp"
-#include "tool_cli.hpp"
+#include "tool/cli_support.hpp"
+#include "tool/clip_source.hpp"
+#include "polytag/openmic/relevance_model.hpp"
+#include "tool/tool_cli.hpp"
 
 namespace po = polytag::openmic;
 

@@ -11,17 +11,18 @@
 
 #include <CLI/CLI.hpp>
 
-#include "polytag/data/dataset.hpp"
-#include "polytag/data/synthetic.hpp"
 #include "polytag/io/atomic_file.hpp"
-#include "polytag/metrics/evaluation.hpp"
-#include "polytag/model/cli_support.hpp"
-#include "tool_cli.hpp"
-#include "polytag/model/relevance_model.hpp"
-#include "polytag/model/report.hpp"
-#include "polytag/model/report_svg.hpp"
-#include "polytag/model/stop_signal.hpp"
-#include "polytag/model/trainer.hpp"
+#include "polytag/openmic/dataset.hpp"
+#include "polytag/openmic/evaluation.hpp"
+#include "polytag/openmic/relevance_model.hpp"
+#include "polytag/openmic/report.hpp"
+#include "polytag/openmic/synthetic.hpp"
+#include "polytag/openmic/trainer.hpp"
+#include "tool/cli_support.hpp"
+#include "tool/progress.hpp"
+#include "tool/report_svg.hpp"
+#include "tool/stop_signal.hpp"
+#include "tool/tool_cli.hpp"
 
 namespace po = polytag::openmic;
 
@@ -115,6 +116,7 @@ int run(int argc, char** argv) {
     po::RelevanceModel model(mc, tc.seed);
     po::TrainHooks hooks;
     hooks.progress = &progress;
+    hooks.stop = &po::stop_flag();
     const po::TrainingHistory history = po::train(model, data, tc, hooks);
     if (history.interrupted)
         progress.note("interrupted: keeping the best epoch so far (" + std::to_string(history.best_epoch) + ")");

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "polytag/data/dataset.hpp"
+#include "polytag/openmic/dataset.hpp"
 #include "polytag/io/npz.hpp"
 #include "polytag/tensor/tensor.hpp"
 

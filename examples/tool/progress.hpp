@@ -6,11 +6,11 @@
 #include <string>
 #include <unistd.h>
 
-#include "polytag/model/training_history.hpp"
+#include "polytag/openmic/trainer.hpp"
 
 namespace polytag::openmic {
 
-class ProgressPrinter {
+class ProgressPrinter final : public TrainObserver {
 public:
     enum class Style { Auto, Bar, Lines, Quiet };
 
@@ -22,7 +22,7 @@ public:
     Style style() const { return style_; }
 
     /// Called after every batch; redraws the bar at most ~10 times a second.
-    void batch(int epoch, int epochs, int batch, int batches, double running_loss) {
+    void batch(int epoch, int epochs, int batch, int batches, double running_loss) override {
         if (style_ != Style::Bar) return;
         const auto now = std::chrono::steady_clock::now();
         if (batch != batches && now - last_draw_ < std::chrono::milliseconds(100)) return;
@@ -38,7 +38,7 @@ public:
     }
 
     /// Called at the end of every epoch with its statistics and the planned epoch count.
-    void epoch(const EpochStats& e, int epochs, bool improved) {
+    void epoch(const EpochStats& e, int epochs, bool improved) override {
         if (style_ == Style::Quiet) return;
         const double eta = e.epoch > 0 ? e.elapsed / e.epoch * (epochs - e.epoch) : 0.0;
         if (style_ == Style::Bar) std::fprintf(out_, "\r\033[K");
@@ -49,7 +49,7 @@ public:
     }
 
     /// A free-form line (kept clear of the bar).
-    void note(const std::string& text) {
+    void note(const std::string& text) override {
         if (style_ == Style::Quiet) return;
         if (style_ == Style::Bar) std::fprintf(out_, "\r\033[K");
         std::fprintf(out_, "%s\n", text.c_str());

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "polytag/model/training_history.hpp"
+#include "polytag/openmic/training_history.hpp"
 
 namespace polytag::openmic {
 

@@ -5,7 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "polytag/model/cli_support.hpp"
+#include "tool/cli_support.hpp"
 
 namespace polytag::openmic::cli {
 

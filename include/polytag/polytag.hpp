@@ -1,6 +1,8 @@
 #pragma once
-// The whole library in one include. (interop/xtensor.hpp is separate: polytag does not
-// depend on xtensor, include it yourself when you have it.)
+// The engine (polytag::core) in one include: tensors, layers, losses, optimisers, generic
+// metrics, Eigen interop. The other components have one include each: <polytag/io.hpp>
+// (.npy/.npz), <polytag/openmic.hpp> (the OpenMIC-2018 application), <polytag/audio.hpp>
+// (audio and VGGish). interop/xtensor.hpp is separate: polytag does not depend on xtensor.
 #include "polytag/version.hpp"
 #include "polytag/error.hpp"
 
@@ -32,17 +34,6 @@
 
 #include "polytag/interop/eigen.hpp"
 
-#include "polytag/io/npy.hpp"
-#include "polytag/io/npz.hpp"
-#include "polytag/io/atomic_file.hpp"
-
-#include "polytag/data/dataset.hpp"
-#include "polytag/data/group_split.hpp"
-#include "polytag/data/normalizer.hpp"
-#include "polytag/data/batch.hpp"
-#include "polytag/data/synthetic.hpp"
-
-#include "polytag/metrics/evaluation.hpp"
-
-#include "polytag/model/relevance_model.hpp"
-#include "polytag/model/trainer.hpp"
+#include "polytag/metrics/binary.hpp"
+#include "polytag/metrics/ranking.hpp"
+#include "polytag/metrics/threshold.hpp"

@@ -16,3 +16,10 @@ add_test(NAME "audio: vggish full width (compare with torch)"
                  ${_vggish_full_dir} $<TARGET_FILE:polytag_test_audio>)
 set_tests_properties("audio: vggish full width (compare with torch)" PROPERTIES
   FIXTURES_REQUIRED polytag_vggish_full SKIP_RETURN_CODE 77 TIMEOUT 600)
+
+# The converter's refusals (missing key, wrong shapes, NaN, bad PCA, unreadable files); skipped
+# without torch.
+add_test(NAME "audio: convert_vggish refuses broken inputs"
+         COMMAND sh -c "[ -x \"$0\" ] || { echo \"skipped: $0 not found\"; exit 77; }; exec \"$0\" \"$1\""
+                 ${POLYTAG_TORCH_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/data/audio/check_convert_vggish.py)
+set_tests_properties("audio: convert_vggish refuses broken inputs" PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)

@@ -1,6 +1,9 @@
-// Builds against the *installed* package with one include, trains the OpenMIC model briefly on
-// the built-in synthetic set, round-trips it through a model file and an npz, and predicts.
-#include <polytag/polytag.hpp>
+// Builds against the *installed* package, trains the OpenMIC model briefly on the built-in
+// synthetic set, round-trips it through a model file and an npz, and predicts, also through the
+// compiled openmic::Predictor (polytag::predictor).
+#include <polytag/io.hpp>
+#include <polytag/openmic.hpp>
+#include <polytag/openmic/predictor.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -21,7 +24,11 @@ int main() {
 
     const Tensor<float> a = model.predict(data.features());
     const Tensor<float> b = loaded.predict(data.features());
-    const bool same = a.shape() == b.shape() && a.vector() == b.vector();
+    bool same = a.shape() == b.shape() && a.vector() == b.vector();
+    const auto served = openmic::Predictor::load(path);
+    std::vector<float> c(std::size_t(a.size()));
+    served.predict(data.features(), c);
+    for (std::size_t i = 0; i < c.size(); ++i) same = same && c[i] == a[Index(i)];
 
     io::save_npz((dir / "scores.npz").string(), {io::NpzEntry("scores", a.view())});
     const Tensor<float> back = io::NpzReader((dir / "scores.npz").string()).read<float>("scores");

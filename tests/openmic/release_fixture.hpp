@@ -8,7 +8,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "polytag/data/dataset.hpp"
+#include "polytag/openmic/dataset.hpp"
 #include "polytag/io/npz.hpp"
 
 namespace polytag::test {

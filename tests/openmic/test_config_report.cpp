@@ -3,10 +3,10 @@
 
 #include <cstdio>
 
-#include "polytag/model/config.hpp"
-#include "polytag/model/progress.hpp"
-#include "polytag/model/report.hpp"
-#include "polytag/model/report_svg.hpp"
+#include "polytag/openmic/config.hpp"
+#include "tool/progress.hpp"
+#include "polytag/openmic/report.hpp"
+#include "tool/report_svg.hpp"
 
 using namespace polytag;
 using namespace polytag::openmic;

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <limits>
 
-#include "dataset/release_fixture.hpp"
-#include "polytag/data/dataset.hpp"
+#include "openmic/release_fixture.hpp"
+#include "polytag/openmic/dataset.hpp"
 #include "support/shared_data.hpp"
 
 using namespace polytag;
@@ -25,7 +25,7 @@ TEST_CASE("load reads a valid release folder", "[dataset]") {
     CHECK(d.class_names()[0] == "accordion");
     CHECK(d.class_names()[19] == "voice");
     CHECK(d.class_index("piano") == 12);
-    CHECK(d.class_index("kazoo") == -1);
+    CHECK_THROWS_WITH(d.class_index("Piano"), Catch::Contains("did you mean 'piano'"));
     CHECK(d.train() == std::vector<Index>{0, 1, 2, 5});
     CHECK(d.test() == std::vector<Index>{3, 4});
     CHECK(d.find("000003_3840") == 4);

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "polytag/metrics/evaluation.hpp"
+#include "polytag/openmic/evaluation.hpp"
 
 using namespace polytag;
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "polytag/data/synthetic.hpp"
+#include "polytag/openmic/synthetic.hpp"
 
 using namespace polytag;
 

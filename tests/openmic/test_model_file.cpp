@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "polytag/io/npz.hpp"
-#include "polytag/model/relevance_model.hpp"
+#include "polytag/openmic/relevance_model.hpp"
 
 using namespace polytag;
 using namespace polytag::openmic;

@@ -7,9 +7,9 @@
 
 #include "support/counting_allocator.hpp"
 
-#include "polytag/data/synthetic.hpp"
-#include "polytag/model/progress.hpp"
-#include "polytag/model/trainer.hpp"
+#include "polytag/openmic/synthetic.hpp"
+#include "tool/progress.hpp"
+#include "polytag/openmic/trainer.hpp"
 
 using namespace polytag;
 using namespace polytag::openmic;

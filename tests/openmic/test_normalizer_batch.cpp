@@ -3,8 +3,8 @@
 
 #include <cmath>
 
-#include "polytag/data/batch.hpp"
-#include "polytag/data/normalizer.hpp"
+#include "polytag/openmic/batch.hpp"
+#include "polytag/openmic/normalizer.hpp"
 
 using namespace polytag;
 

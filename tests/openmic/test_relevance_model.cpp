@@ -3,7 +3,7 @@
 
 #include <thread>
 
-#include "polytag/model/relevance_model.hpp"
+#include "polytag/openmic/relevance_model.hpp"
 #include "support/gradcheck.hpp"
 
 using namespace polytag;

@@ -6,9 +6,9 @@
 #include <map>
 #include <set>
 
-#include "polytag/data/batch.hpp"
-#include "polytag/data/synthetic.hpp"
-#include "polytag/metrics/evaluation.hpp"
+#include "polytag/openmic/batch.hpp"
+#include "polytag/openmic/synthetic.hpp"
+#include "polytag/openmic/evaluation.hpp"
 
 using namespace polytag;
 

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "polytag/io/npz.hpp"
-#include "polytag/model/cli_support.hpp"
-#include "polytag/model/clip_source.hpp"
+#include "tool/cli_support.hpp"
+#include "tool/clip_source.hpp"
 #include "support/shared_data.hpp"
 
 using namespace polytag;

@@ -13,6 +13,7 @@ namespace polytag {
 template <typename... Layers>
 class Sequential {
     static_assert(sizeof...(Layers) >= 1, "Sequential needs at least one layer");
+    static_assert((check_layer<Layers>() && ...), "Sequential: every argument must follow the layer concept");
     using First = std::tuple_element_t<0, std::tuple<Layers...>>;
 
 public:

@@ -4,8 +4,8 @@
 // never allocates again.
 #include <vector>
 
-#include "polytag/data/dataset.hpp"
-#include "polytag/data/normalizer.hpp"
+#include "polytag/openmic/dataset.hpp"
+#include "polytag/openmic/normalizer.hpp"
 
 namespace polytag::openmic {
 

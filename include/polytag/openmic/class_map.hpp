@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "polytag/data/error.hpp"
-#include "polytag/data/instruments.hpp"
+#include "polytag/openmic/error.hpp"
+#include "polytag/openmic/instruments.hpp"
 
 namespace polytag::openmic {
 

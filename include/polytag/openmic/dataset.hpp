@@ -21,11 +21,11 @@
 #include <utility>
 #include <vector>
 
-#include "polytag/data/class_map.hpp"
-#include "polytag/data/error.hpp"
-#include "polytag/data/group_split.hpp"
-#include "polytag/data/instruments.hpp"
-#include "polytag/data/key_list.hpp"
+#include "polytag/openmic/class_map.hpp"
+#include "polytag/openmic/error.hpp"
+#include "polytag/openmic/group_split.hpp"
+#include "polytag/openmic/instruments.hpp"
+#include "polytag/openmic/key_list.hpp"
 #include "polytag/io/npz.hpp"
 #include "polytag/tensor/tensor.hpp"
 
@@ -77,12 +77,8 @@ public:
         auto it = row_of_key_.find(key);
         return it == row_of_key_.end() ? -1 : it->second;
     }
-    /// Column of an instrument name, or -1.
-    Index class_index(const std::string& name) const {
-        for (std::size_t c = 0; c < class_names_.size(); ++c)
-            if (class_names_[c] == name) return static_cast<Index>(c);
-        return -1;
-    }
+    /// The column of an instrument; an unknown name is a ValueError suggesting the closest.
+    Index class_index(const std::string& name) const { return openmic::class_index(class_names_, name); }
 
 private:
     template <typename Label>

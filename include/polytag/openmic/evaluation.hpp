@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "polytag/data/dataset.hpp"
+#include "polytag/openmic/dataset.hpp"
 #include "polytag/metrics/binary.hpp"
 #include "polytag/metrics/ranking.hpp"
 #include "polytag/metrics/threshold.hpp"

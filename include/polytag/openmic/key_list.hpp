@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "polytag/data/error.hpp"
+#include "polytag/openmic/error.hpp"
 
 namespace polytag::openmic {
 

@@ -19,10 +19,10 @@
 #include <utility>
 #include <vector>
 
-#include "polytag/data/normalizer.hpp"
+#include "polytag/openmic/normalizer.hpp"
 #include "polytag/error.hpp"
 #include "polytag/io/npz.hpp"
-#include "polytag/model/config.hpp"
+#include "polytag/openmic/config.hpp"
 #include "polytag/tensor/tensor.hpp"
 
 namespace polytag::openmic {

@@ -19,11 +19,11 @@
 #include <utility>
 #include <vector>
 
-#include "polytag/data/instruments.hpp"
-#include "polytag/data/normalizer.hpp"
-#include "polytag/model/config.hpp"
-#include "polytag/model/model_file.hpp"
-#include "polytag/model/relevance_net.hpp"
+#include "polytag/openmic/instruments.hpp"
+#include "polytag/openmic/normalizer.hpp"
+#include "polytag/openmic/config.hpp"
+#include "polytag/openmic/model_file.hpp"
+#include "polytag/openmic/relevance_net.hpp"
 
 namespace polytag::openmic {
 
@@ -72,14 +72,8 @@ public:
     Index frames() const { return config_.frames; }
     Index features() const { return config_.features; }
 
-    /// The column of an instrument; an unknown name is a ValueError listing the valid names.
-    Index class_index(const std::string& name) const {
-        for (std::size_t i = 0; i < class_names_.size(); ++i)
-            if (class_names_[i] == name) return static_cast<Index>(i);
-        std::string valid;
-        for (const auto& n : class_names_) valid += (valid.empty() ? "" : ", ") + n;
-        throw ValueError("unknown instrument '" + name + "'; valid names: " + valid);
-    }
+    /// The column of an instrument; an unknown name is a ValueError suggesting the closest.
+    Index class_index(const std::string& name) const { return openmic::class_index(class_names_, name); }
 
     const Normalizer& normalizer() const { return normalizer_; }
     void set_normalizer(Normalizer n) {
@@ -109,12 +103,22 @@ public:
 
     /// (N, frames, features) uint8 clips -> (N, 20) relevances.
     Tensor<float> predict(TensorView<const std::uint8_t> clips) const {
+        Tensor<float> out(Shape{clips.rank() > 0 ? clips.dim(0) : 0, kClasses});
+        predict(clips, out);
+        return out;
+    }
+
+    /// The same into `out` (N, 20), allocating nothing once warm.
+    void predict(TensorView<const std::uint8_t> clips, TensorView<float> out) const {
         if (clips.rank() != 3 || clips.dim(1) != config_.frames || clips.dim(2) != config_.features)
             throw ShapeError("polytag::openmic::RelevanceModel::predict: clips " + clips.shape().str() +
                              " are not (N, " + std::to_string(config_.frames) + ", " +
                              std::to_string(config_.features) + ")");
         const Index n = clips.dim(0), clip_size = config_.frames * config_.features;
-        Tensor<float> out(Shape{n, kClasses});
+        if (out.shape() != Shape{n, kClasses})
+            throw ShapeError("polytag::openmic::RelevanceModel::predict: output " + out.shape().str() + " for " +
+                             std::to_string(n) + " clips is not (" + std::to_string(n) + ", " +
+                             std::to_string(kClasses) + ")");
         Lease lease(*this);
         Replica& r = *lease.replica;
         for (Index begin = 0; begin < n; begin += kPredictChunk) {
@@ -126,7 +130,6 @@ public:
             TensorView<const float> y = r.net.forward(r.input, Mode::Eval);
             std::copy(y.begin(), y.end(), out.data() + begin * kClasses);
         }
-        return out;
     }
 
 private:

@@ -20,7 +20,7 @@
 #include <variant>
 #include <vector>
 
-#include "polytag/model/config.hpp"
+#include "polytag/openmic/config.hpp"
 #include "polytag/nn/activation.hpp"
 #include "polytag/nn/attention_pool.hpp"
 #include "polytag/nn/dense.hpp"

@@ -14,9 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "polytag/metrics/evaluation.hpp"
-#include "polytag/model/config.hpp"
-#include "polytag/model/training_history.hpp"
+#include "polytag/openmic/evaluation.hpp"
+#include "polytag/openmic/config.hpp"
+#include "polytag/openmic/training_history.hpp"
 
 namespace polytag::openmic {
 

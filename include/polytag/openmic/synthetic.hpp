@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "polytag/data/dataset.hpp"
-#include "polytag/data/instruments.hpp"
+#include "polytag/openmic/dataset.hpp"
+#include "polytag/openmic/instruments.hpp"
 #include "polytag/tensor/random.hpp"
 
 namespace polytag::openmic {

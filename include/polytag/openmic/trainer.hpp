@@ -7,8 +7,8 @@
 // - masked MSE (default) or masked BCE on the observed labels only;
 // - after every epoch: validation masked MSE (the early-stopping criterion) and macro AP;
 //   the best weights are kept and restored at the end;
-// - a stop request (Ctrl-C, model/stop_signal.hpp) ends training after the current batch; the
-//   partial epoch is validated too and the best weights so far are restored.
+// - a stop request (TrainHooks::stop, e.g. a flag set by a Ctrl-C handler) ends training after
+//   the current batch; the partial epoch is validated too and the best weights so far are restored.
 // Reproducible: the same seed and thread count give bitwise-identical weights (one Rng seeds
 // the initialisation, dropout and shuffles; no atomics or unordered reductions).
 // No allocation in the batch loop: batch, activation, gradient and optimiser buffers are sized
@@ -18,21 +18,20 @@
 #include <cmath>
 #include <csignal>
 #include <functional>
+#include <string>
 #include <limits>
 #include <variant>
 #include <vector>
 
-#include "polytag/data/batch.hpp"
-#include "polytag/data/dataset.hpp"
-#include "polytag/data/normalizer.hpp"
+#include "polytag/openmic/batch.hpp"
+#include "polytag/openmic/dataset.hpp"
+#include "polytag/openmic/normalizer.hpp"
 #include "polytag/loss/masked_bce.hpp"
 #include "polytag/loss/masked_mse.hpp"
 #include "polytag/metrics/ranking.hpp"
-#include "polytag/model/config.hpp"
-#include "polytag/model/progress.hpp"
-#include "polytag/model/relevance_model.hpp"
-#include "polytag/model/stop_signal.hpp"
-#include "polytag/model/training_history.hpp"
+#include "polytag/openmic/config.hpp"
+#include "polytag/openmic/relevance_model.hpp"
+#include "polytag/openmic/training_history.hpp"
 #include "polytag/optim/adam.hpp"
 #include "polytag/optim/adamw.hpp"
 #include "polytag/optim/clip.hpp"
@@ -42,11 +41,21 @@
 
 namespace polytag::openmic {
 
-/// Optional observers and controls of a training run.
+/// Receives a training run's progress (a progress bar, a log). Every member may be left as is.
+struct TrainObserver {
+    virtual ~TrainObserver() = default;
+    virtual void note(const std::string& /*text*/) {}
+    /// After every batch; must not allocate (the batch loop does not).
+    virtual void batch(int /*epoch*/, int /*epochs*/, int /*batch*/, int /*batches*/, double /*running_loss*/) {}
+    virtual void epoch(const EpochStats& /*stats*/, int /*epochs*/, bool /*improved*/) {}
+};
+
+/// Optional observers and controls of a training run. Nothing here is process-global: two
+/// runs in one process (threads, folds) each have their own.
 struct TrainHooks {
-    ProgressPrinter* progress = nullptr;  ///< per-batch bar / per-epoch lines; none when null
-    /// Polled after every batch; nonzero stops training. Defaults to the Ctrl-C flag.
-    const volatile std::sig_atomic_t* stop = &stop_flag();
+    TrainObserver* progress = nullptr;  ///< none when null
+    /// Polled after every batch; nonzero stops training (e.g. a flag a SIGINT handler sets).
+    const volatile std::sig_atomic_t* stop = nullptr;
     /// Called after every optimiser step with the 1-based epoch and batch (tests use it).
     std::function<void(int epoch, int batch)> on_batch;
 };

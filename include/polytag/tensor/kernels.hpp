@@ -1,14 +1,33 @@
 #pragma once
-// Dense kernels on row-major matrices and tensor views: GEMM (OpenBLAS when built
-// with POLYTAG_USE_BLAS, Eigen otherwise or for tiny products), bias add, reductions,
-// element-wise maps and softmax along an axis. None of them allocates.
+// Dense kernels on row-major matrices and tensor views: GEMM, bias add, reductions,
+// element-wise maps and softmax along an axis. None of them allocates (after the first call
+// of a shape: JIT kernels and per-thread scratch are made then).
+//
+// polytag::gemm is the one GEMM entry point. It picks a backend per product (the table was
+// chosen by measurement, docs/speed.md):
+//   - libxsmm JIT kernels (POLYTAG_USE_LIBXSMM) for float products with alpha 1, beta 0 or 1,
+//     both sides >= 2, not both operands transposed, and at most kXsmmMaxFlops multiply-adds
+//     (the network's products: batch 64 or 640 rows against 128 to 1280 columns);
+//   - OpenBLAS (POLYTAG_USE_BLAS) for the rest: gemv for single-row/column products, sgemm
+//     and dgemm otherwise (large products, where its cache blocking and threads pay);
+//   - Eigen for tiny products (below kBlasMinFlops) and when nothing else is built.
+// oneDNN (POLYTAG_USE_DNNL) and Eigen can be asked for by name through gemm_with(); oneDNN is
+// never picked by the dispatch because every oneDNN call allocates.
 #include <cmath>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "polytag/tensor/tensor.hpp"
 
 #if defined(POLYTAG_USE_BLAS)
 #include <cblas.h>
+#endif
+#if defined(POLYTAG_USE_LIBXSMM)
+#include "polytag/tensor/gemm_xsmm.hpp"
+#endif
+#if defined(POLYTAG_USE_DNNL)
+#include "polytag/tensor/gemm_dnnl.hpp"
 #endif
 
 namespace polytag {
@@ -78,39 +97,148 @@ void eigen_gemm(const MA& a, const MB& b, T alpha, T beta, MC&& c) {
 }
 }  // namespace detail
 
-/// C = alpha * op(A) * op(B) + beta * C, for row-major matrices with leading dimensions.
-/// With beta == 0, C is overwritten (its previous contents may be NaN).
+/// The GEMM implementations polytag can run. Auto is polytag::gemm's own choice per product.
+enum class GemmBackend { Auto, Eigen, Blas, Xsmm, Dnnl };
+
+inline const char* gemm_backend_name(GemmBackend b) {
+    switch (b) {
+        case GemmBackend::Auto: return "auto";
+        case GemmBackend::Eigen: return "eigen";
+        case GemmBackend::Blas: return "openblas";
+        case GemmBackend::Xsmm: return "libxsmm";
+        case GemmBackend::Dnnl: return "onednn";
+    }
+    return "?";
+}
+
+/// Whether this build has backend `b` (Auto and Eigen always).
+inline bool gemm_backend_available(GemmBackend b) {
+    switch (b) {
+        case GemmBackend::Auto:
+        case GemmBackend::Eigen: return true;
+#if defined(POLYTAG_USE_BLAS)
+        case GemmBackend::Blas: return true;
+#endif
+#if defined(POLYTAG_USE_LIBXSMM)
+        case GemmBackend::Xsmm: return true;
+#endif
+#if defined(POLYTAG_USE_DNNL)
+        case GemmBackend::Dnnl: return true;
+#endif
+        default: return false;
+    }
+}
+
+namespace detail {
+// libxsmm's kernels run on one thread and have no cache blocking over k: past this many
+// multiply-adds (2^29; the OpenMIC per-frame Dense at batch-1024 inference is 10240 x 256 x 128
+// = 335M and still 1.8x faster in libxsmm, 2048^3 = 8.6G is not) OpenBLAS's blocked,
+// threaded sgemm is used instead.
+constexpr double kXsmmMaxFlops = 536870912.0;
+
+inline void check_backend(GemmBackend b) {
+    if (!gemm_backend_available(b))
+        throw std::invalid_argument(std::string("polytag::gemm_with: backend ") + gemm_backend_name(b) +
+                                    " is not built in (see cmake/gemm-backends.cmake)");
+}
+
 template <typename T>
-void gemm(Trans ta, Trans tb, T alpha, MatrixRef<const T> a, MatrixRef<const T> b, T beta, MatrixRef<T> c) {
+void gemm_eigen(Trans ta, Trans tb, T alpha, MatrixRef<const T> a, MatrixRef<const T> b, T beta, MatrixRef<T> c) {
+    auto am = a.map();
+    auto bm = b.map();
+    auto cm = c.map();
+    if (ta == Trans::No && tb == Trans::No) eigen_gemm(am, bm, alpha, beta, cm);
+    else if (ta == Trans::No) eigen_gemm(am, bm.transpose(), alpha, beta, cm);
+    else if (tb == Trans::No) eigen_gemm(am.transpose(), bm, alpha, beta, cm);
+    else eigen_gemm(am.transpose(), bm.transpose(), alpha, beta, cm);
+}
+
+#if defined(POLYTAG_USE_BLAS)
+template <typename T>
+void gemm_blas(Trans ta, Trans tb, Index m, Index n, Index k, T alpha, MatrixRef<const T> a, MatrixRef<const T> b,
+               T beta, MatrixRef<T> c) {
+    if (m == 1 || n == 1) {
+        blas_gemv_product<T>(ta == Trans::Yes, tb == Trans::Yes, m, n, k, alpha, a, b, beta, c);
+        return;
+    }
+    blas_gemm(ta == Trans::No ? CblasNoTrans : CblasTrans, tb == Trans::No ? CblasNoTrans : CblasTrans, m, n, k, alpha,
+              a.data, a.ld, b.data, b.ld, beta, c.data, c.ld);
+}
+#endif
+
+/// The backend Auto runs for this product (after the shape checks and the empty cases).
+template <typename T>
+GemmBackend auto_backend(Trans ta, Trans tb, Index m, Index n, Index k, T alpha, T beta) {
+    const double flops = double(m) * double(n) * double(k);
+#if defined(POLYTAG_USE_LIBXSMM)
+    if constexpr (std::is_same<T, float>::value) {
+        if (m >= 2 && n >= 2 && alpha == T(1) && (beta == T(0) || beta == T(1)) &&
+            !(ta == Trans::Yes && tb == Trans::Yes) && flops >= double(kBlasMinFlops) && flops <= kXsmmMaxFlops)
+            return GemmBackend::Xsmm;
+    }
+#endif
+#if defined(POLYTAG_USE_BLAS)
+    if (flops >= double(kBlasMinFlops)) return GemmBackend::Blas;
+#endif
+    (void)ta, (void)tb, (void)alpha, (void)beta;
+    return GemmBackend::Eigen;
+}
+}  // namespace detail
+
+/// C = alpha * op(A) * op(B) + beta * C through the named backend (Auto: polytag::gemm's choice).
+/// Throws std::invalid_argument for a backend this build lacks. A backend that does not offer
+/// the case at hand (libxsmm: alpha != 1, beta not 0 or 1, both transposed, double) falls back
+/// to OpenBLAS, then Eigen; the result is the same product either way.
+template <typename T>
+void gemm_with(GemmBackend backend, Trans ta, Trans tb, T alpha, MatrixRef<const T> a, MatrixRef<const T> b, T beta,
+               MatrixRef<T> c) {
     const Index m = ta == Trans::No ? a.rows : a.cols;
     const Index k = ta == Trans::No ? a.cols : a.rows;
     const Index kb = tb == Trans::No ? b.rows : b.cols;
     const Index n = tb == Trans::No ? b.cols : b.rows;
     detail::check_gemm(m, k, kb, n, c.rows, c.cols);
+    if (backend != GemmBackend::Auto) detail::check_backend(backend);
     if (m == 0 || n == 0) return;
     if (k == 0) {
         c.map() *= beta;
         if (beta == T(0)) c.map().setZero();
         return;
     }
-#if defined(POLYTAG_USE_BLAS)
-    if (m * n * k >= detail::kBlasMinFlops) {
-        if (m == 1 || n == 1) {
-            detail::blas_gemv_product<T>(ta == Trans::Yes, tb == Trans::Yes, m, n, k, alpha, a, b, beta, c);
+    if (backend == GemmBackend::Auto) backend = detail::auto_backend<T>(ta, tb, m, n, k, alpha, beta);
+#if defined(POLYTAG_USE_LIBXSMM)
+    if (backend == GemmBackend::Xsmm) {
+        if constexpr (std::is_same<T, float>::value) {
+            if (detail::xsmm::gemm(ta == Trans::Yes, tb == Trans::Yes, m, n, k, alpha, a.data, a.ld, b.data, b.ld,
+                                   beta, c.data, c.ld))
+                return;
+        }
+        backend = GemmBackend::Blas;  // not offered by libxsmm: fall back
+    }
+#endif
+#if defined(POLYTAG_USE_DNNL)
+    if (backend == GemmBackend::Dnnl) {
+        if constexpr (std::is_same<T, float>::value) {
+            detail::dnnl_backend::gemm(ta == Trans::Yes, tb == Trans::Yes, m, n, k, alpha, a.data, a.ld, b.data, b.ld,
+                                       beta, c.data, c.ld);
             return;
         }
-        detail::blas_gemm(ta == Trans::No ? CblasNoTrans : CblasTrans, tb == Trans::No ? CblasNoTrans : CblasTrans, m,
-                          n, k, alpha, a.data, a.ld, b.data, b.ld, beta, c.data, c.ld);
+        backend = GemmBackend::Blas;
+    }
+#endif
+#if defined(POLYTAG_USE_BLAS)
+    if (backend == GemmBackend::Blas) {
+        detail::gemm_blas<T>(ta, tb, m, n, k, alpha, a, b, beta, c);
         return;
     }
 #endif
-    auto am = a.map();
-    auto bm = b.map();
-    auto cm = c.map();
-    if (ta == Trans::No && tb == Trans::No) detail::eigen_gemm(am, bm, alpha, beta, cm);
-    else if (ta == Trans::No) detail::eigen_gemm(am, bm.transpose(), alpha, beta, cm);
-    else if (tb == Trans::No) detail::eigen_gemm(am.transpose(), bm, alpha, beta, cm);
-    else detail::eigen_gemm(am.transpose(), bm.transpose(), alpha, beta, cm);
+    detail::gemm_eigen<T>(ta, tb, alpha, a, b, beta, c);
+}
+
+/// C = alpha * op(A) * op(B) + beta * C, for row-major matrices with leading dimensions.
+/// With beta == 0, C is overwritten (its previous contents may be NaN).
+template <typename T>
+void gemm(Trans ta, Trans tb, T alpha, MatrixRef<const T> a, MatrixRef<const T> b, T beta, MatrixRef<T> c) {
+    gemm_with<T>(GemmBackend::Auto, ta, tb, alpha, a, b, beta, c);
 }
 
 /// Tensor-view overload: each view is taken as its matrix() (leading axes x last axis).

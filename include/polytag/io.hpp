@@ -1,0 +1,5 @@
+#pragma once
+// polytag::io in one include: NumPy .npy/.npz reading and writing, atomic files.
+#include "polytag/io/atomic_file.hpp"
+#include "polytag/io/npy.hpp"
+#include "polytag/io/npz.hpp"

@@ -1,0 +1,13 @@
+#pragma once
+// The OpenMIC-2018 application (polytag::openmic) in one include: the dataset, evaluation, the
+// relevance model, its file and its training. A program that only serves a trained model
+// includes the much cheaper <polytag/openmic/predictor.hpp> instead.
+#include "polytag/openmic/batch.hpp"
+#include "polytag/openmic/dataset.hpp"
+#include "polytag/openmic/evaluation.hpp"
+#include "polytag/openmic/group_split.hpp"
+#include "polytag/openmic/normalizer.hpp"
+#include "polytag/openmic/relevance_model.hpp"
+#include "polytag/openmic/report.hpp"
+#include "polytag/openmic/synthetic.hpp"
+#include "polytag/openmic/trainer.hpp"
