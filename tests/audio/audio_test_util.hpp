@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -23,16 +24,20 @@ inline const io::NpzReader& reference() {
     return npz;
 }
 
-/// A path in a per-process temporary directory (removed by the OS's tmp cleaning; the
-/// tests delete the large files they write).
+/// A path in this process's temporary directory, which is removed with its contents at exit.
 inline std::string temp_path(const std::string& name) {
-    static const std::string dir = [] {
-        std::string d = std::string(POLYTAG_BINARY_DIR) + "/tests/audio-tmp-" + std::to_string(::getpid());
-        std::string cmd = "mkdir -p '" + d + "'";
-        if (std::system(cmd.c_str()) != 0) throw std::runtime_error("cannot create " + d);
-        return d;
-    }();
-    return dir + "/" + name;
+    struct TempDir {
+        std::filesystem::path dir;
+        TempDir() : dir(std::filesystem::temp_directory_path() / ("polytag-audio-test-" + std::to_string(::getpid()))) {
+            std::filesystem::create_directories(dir);
+        }
+        ~TempDir() {
+            std::error_code ignored;
+            std::filesystem::remove_all(dir, ignored);
+        }
+    };
+    static const TempDir temp;
+    return (temp.dir / name).string();
 }
 
 /// Writes interleaved float samples as a 16-bit PCM WAV (or another libsndfile format).

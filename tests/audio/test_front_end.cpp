@@ -82,7 +82,7 @@ TEST_CASE("front end log-mel matches the numpy release pipeline on every fixture
         CHECK(summary.samples_16k == resampled_length(summary.input_frames, summary.info.sample_rate, 16000));
         const auto s = error_stats(lm, expected);
         WARN(name << ": log-mel vs numpy release pipeline: max |diff| " << s.max_abs << ", mean " << s.mean_abs);
-        CHECK(s.max_abs < 1e-3);
+        CHECK(s.max_abs < 1e-4);  // measured <= 1.3e-5 (float vs float64); soxr would be ~0.5 off
     }
 }
 

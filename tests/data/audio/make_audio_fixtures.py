@@ -12,8 +12,10 @@ openmic/vggish/inputs.py (soundfile_to_examples) and mel_features.py:
   Hann frames with a 10 ms hop, |rfft| of length 512, HTK mel matrix (64 bands, 125-7500 Hz,
   DC row zeroed) -> log(mel + 0.01) -> complete 96-frame examples with a hop of 96.
 Signals are synthetic (tones, chirps, noise) with a fixed seed, so the files are
-reproducible; encoders (Vorbis, MP3) may differ across library versions, which is why the
-reference is computed from what libsndfile decodes, not from the signal we synthesised.
+reproducible, except that each run gives the Ogg stream a random serial number (the bytes
+change, the decoded audio does not); encoders (Vorbis, MP3) may differ across library
+versions, which is why the reference is computed from what libsndfile decodes, not from the
+signal we synthesised. soundfile 0.12 on Debian's libsndfile 1.2 writes MP3 (LAME) itself.
 """
 import os
 
