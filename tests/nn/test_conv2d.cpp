@@ -299,3 +299,59 @@ TEST_CASE("Conv2d -> ReLU -> MaxPool2d -> Flatten -> Dense composes in Sequentia
     CHECK_THROWS_AS(Sequential(Shape{9, 7, 2}, Conv2d<double>(2, 3, {3, 3}), Flatten<double>(), Dense<double>(190, 2)),
                     ShapeError);
 }
+
+TEST_CASE("Conv2d forward and backward are the same when the window matrix is built in chunks", "[nn][conv]") {
+    // 1 MB chunks of (9 * 64) doubles per row: 227 rows, so 2 x 16 x 16 = 512 output pixels take
+    // three chunks, the last one partial. Backward against the adjoint written out as loops.
+    Rng rng(108);
+    for (Size2d stride : {Size2d{1, 1}, Size2d{2, 1}}) {
+        INFO("stride " << stride.str());
+        const Index batch = 2, h = 16 * stride.h, w = 16, cin = 64, cout = 3;
+        Conv2d<double> conv(cin, cout, {3, 3}, stride);
+        test::randomize_parameters(conv, rng);
+        Tensor<double> x(Shape{batch, h, w, cin});
+        test::fill_uniform(x, rng);
+        const Tensor<double> want = reference_conv(x, conv.weight(), &conv.bias(), stride, Padding::Same);
+        auto y = conv.forward(x, Mode::Train);
+        REQUIRE(y.shape() == Shape{batch, 16, 16, cout});
+        double worst = 0;
+        for (Index i = 0; i < y.size(); ++i) worst = std::max(worst, std::abs(y[i] - want[i]));
+        CHECK(worst < 1e-12);
+
+        Tensor<double> dy(y.shape());
+        test::fill_uniform(dy, rng);
+        Tensor<double> dx_want(x.shape(), 0.0), dw_want(conv.weight().shape(), 0.0), db_want(Shape{cout}, 0.0);
+        for (Index b = 0; b < batch; ++b)
+            for (Index oi = 0; oi < 16; ++oi)
+                for (Index oj = 0; oj < 16; ++oj)
+                    for (Index o = 0; o < cout; ++o) {
+                        const double g = dy(b, oi, oj, o);
+                        db_want[o] += g;
+                        for (Index ki = 0; ki < 3; ++ki)
+                            for (Index kj = 0; kj < 3; ++kj) {
+                                // SAME, 3x3: pad 1 on top/left at stride 1; at stride 2 an even
+                                // input pads 1 in total, all of it at the bottom.
+                                const Index i = oi * stride.h - (stride.h == 1 ? 1 : 0) + ki, j = oj - 1 + kj;
+                                if (i < 0 || i >= h || j < 0 || j >= w) continue;
+                                for (Index c = 0; c < cin; ++c) {
+                                    dw_want(ki, kj, c, o) += g * x(b, i, j, c);
+                                    dx_want(b, i, j, c) += g * conv.weight()(ki, kj, c, o);
+                                }
+                            }
+                    }
+        for (bool need_dx : {false, true}) {
+            auto dx = conv.backward(dy, need_dx);
+            ParameterList<double> ps;
+            conv.parameters(ps, "");
+            double dw_err = 0, db_err = 0, dx_err = 0;
+            for (Index i = 0; i < dw_want.size(); ++i) dw_err = std::max(dw_err, std::abs(ps[0].grad[i] - dw_want[i]));
+            for (Index i = 0; i < cout; ++i) db_err = std::max(db_err, std::abs(ps[1].grad[i] - db_want[i]));
+            CHECK(dw_err < 1e-10);
+            CHECK(db_err < 1e-10);
+            if (!need_dx) continue;
+            REQUIRE(dx.shape() == x.shape());
+            for (Index i = 0; i < dx.size(); ++i) dx_err = std::max(dx_err, std::abs(dx[i] - dx_want[i]));
+            CHECK(dx_err < 1e-10);
+        }
+    }
+}
