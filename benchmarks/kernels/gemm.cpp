@@ -1,8 +1,11 @@
 // GEMM at the reference network's shapes (batch 64: forward x W^T, backward dW = dy^T x and
-// dx = dy W) and at 2048^3, through polytag::gemm, plain Eigen, cblas_sgemm and a naive loop
-// (naive at the network's shapes only). xtensor-blas is in gemm_xtensor_blas.cpp: its cblas
+// dx = dy W), the OpenMIC model's and 2048^3, through polytag::gemm (its dispatch), each of
+// polytag's backends by name (BM_gemm_backend/<name>: eigen, openblas, libxsmm, onednn, those
+// built in), plain Eigen, cblas_sgemm and a naive loop (naive at the network's shapes only). xtensor-blas is in gemm_xtensor_blas.cpp: its cblas
 // declarations clash with OpenBLAS's cblas.h in one translation unit.
 // Counter FLOP/s = 2 m n k per call.
+#include <string>
+
 #include <Eigen/Core>
 
 #include "polytag/tensor/kernels.hpp"
@@ -40,7 +43,30 @@ void BM_gemm_polytag(benchmark::State& state) {
     }
     pb::set_flops(state, g.flops());
 }
-BENCHMARK(BM_gemm_polytag)->Apply(pb::all_shapes);
+BENCHMARK(BM_gemm_polytag)->Apply(pb::every_shape);
+
+void BM_gemm_backend(benchmark::State& state, polytag::GemmBackend backend) {
+    const pb::GemmCase g = pb::gemm_case(state);
+    Operands o(g);
+    for (auto _ : state) {
+        polytag::gemm_with<float>(backend, g.ta ? Trans::Yes : Trans::No, g.tb ? Trans::Yes : Trans::No, 1.0f,
+                                  o.a.mref(), o.b.mref(), 0.0f, o.c.mref());
+        benchmark::DoNotOptimize(o.c.data());
+        benchmark::ClobberMemory();
+    }
+    pb::set_flops(state, g.flops());
+}
+
+// One registration per backend this build has.
+const bool backends_registered = [] {
+    for (auto b : {polytag::GemmBackend::Eigen, polytag::GemmBackend::Blas, polytag::GemmBackend::Xsmm,
+                   polytag::GemmBackend::Dnnl})
+        if (polytag::gemm_backend_available(b))
+            benchmark::RegisterBenchmark((std::string("BM_gemm_backend/") + polytag::gemm_backend_name(b)).c_str(),
+                                         BM_gemm_backend, b)
+                ->Apply(pb::every_shape);
+    return true;
+}();
 
 void BM_gemm_eigen(benchmark::State& state) {
     const pb::GemmCase g = pb::gemm_case(state);
@@ -56,7 +82,7 @@ void BM_gemm_eigen(benchmark::State& state) {
     }
     pb::set_flops(state, g.flops());
 }
-BENCHMARK(BM_gemm_eigen)->Apply(pb::all_shapes);
+BENCHMARK(BM_gemm_eigen)->Apply(pb::every_shape);
 
 #if defined(POLYTAG_BENCH_HAVE_CBLAS)
 void BM_gemm_cblas(benchmark::State& state) {
@@ -71,7 +97,7 @@ void BM_gemm_cblas(benchmark::State& state) {
     }
     pb::set_flops(state, g.flops());
 }
-BENCHMARK(BM_gemm_cblas)->Apply(pb::all_shapes);
+BENCHMARK(BM_gemm_cblas)->Apply(pb::every_shape);
 #endif
 
 // The textbook triple loop (i, j, p), for scale: only at the network's shapes.

@@ -33,9 +33,26 @@ inline void network_shapes(benchmark::internal::Benchmark* b) {
     b->Args({64, 256, 640, 0, 0})->Args({64, 512, 256, 0, 0});
 }
 
+/// The products of one training step of the default OpenMIC model at batch 64 (640 frame rows):
+/// per-frame Dense(128 -> 256) forward and weight gradient, the attention scores Dense(256 -> 20)
+/// forward, weight gradient and input gradient; and the per-frame Dense at batch-1024 inference.
+inline void openmic_shapes(benchmark::internal::Benchmark* b) {
+    b->ArgNames({"m", "n", "k", "ta", "tb"});
+    b->Args({640, 256, 128, 0, 1})->Args({256, 128, 640, 1, 0});
+    b->Args({640, 20, 256, 0, 1})->Args({20, 256, 640, 1, 0})->Args({640, 256, 20, 0, 0});
+    b->Args({10240, 256, 128, 0, 1});
+}
+
 /// The network's shapes and a large square product.
 inline void all_shapes(benchmark::internal::Benchmark* b) {
     network_shapes(b);
+    b->Args({2048, 2048, 2048, 0, 0});
+}
+
+/// Both networks' shapes and the large square product.
+inline void every_shape(benchmark::internal::Benchmark* b) {
+    network_shapes(b);
+    openmic_shapes(b);
     b->Args({2048, 2048, 2048, 0, 0});
 }
 

@@ -1,0 +1,271 @@
+#pragma once
+// 8-bit GEMM for inference: C (m x n) = A (m x k, uint8) B^T, B (n x k, int8), accumulated
+// exactly in int32, with an optional fused epilogue y = scale[j] * C(i, j) + bias[j] (then
+// ReLU) written as float. B is the weight in Dense's (out, in) layout, packed once
+// (PackedS8) into panels of 16 output channels x 4 inputs (64 bytes: one AVX-512 register),
+// zero-padded in both directions, so the kernels never need a tail on the packed side.
+//
+// Kernels, picked at run time from the CPU (no -march needed), or by name for tests:
+//   - Vnni512: AVX-512 VNNI vpdpbusd (u8 x s8, 4 products summed into each s32 lane; it
+//     does not saturate: vpdpbusds is the saturating one).
+//   - Avx2: no VNNI, so no vpmaddubsw either: its u8 x s8 pair sums saturate at int16
+//     (255 * -128 * 2 = -65,280). A is widened to s16 and multiplied with vpmaddwd
+//     (s16 x s16 -> s32 pair sums), exact for every byte value, at half vpmaddubsw's rate.
+//   - Scalar: the portable reference, used on every other CPU.
+// Everything is exact: all kernels give the same int32 as the scalar loop. Nothing allocates
+// (the packing does, once). Single-threaded.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define POLYTAG_U8S8_X86 1
+#endif
+
+#include "polytag/tensor/shape.hpp"
+
+namespace polytag {
+
+enum class U8S8Kernel { Auto, Scalar, Avx2, Vnni512 };
+
+inline const char* u8s8_kernel_name(U8S8Kernel k) {
+    switch (k) {
+        case U8S8Kernel::Auto: return "auto";
+        case U8S8Kernel::Scalar: return "scalar";
+        case U8S8Kernel::Avx2: return "avx2";
+        case U8S8Kernel::Vnni512: return "avx512-vnni";
+    }
+    return "?";
+}
+
+/// Whether this CPU (and compiler) can run kernel `k`.
+inline bool u8s8_kernel_available(U8S8Kernel k) {
+    switch (k) {
+        case U8S8Kernel::Auto:
+        case U8S8Kernel::Scalar: return true;
+#if defined(POLYTAG_U8S8_X86) && (defined(__GNUC__) || defined(__clang__))
+        case U8S8Kernel::Avx2: return __builtin_cpu_supports("avx2");
+        case U8S8Kernel::Vnni512:
+            return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                   __builtin_cpu_supports("avx512vnni");
+#endif
+        default: return false;
+    }
+}
+
+/// The kernel Auto runs on this CPU.
+inline U8S8Kernel u8s8_best_kernel() {
+    static const U8S8Kernel best = u8s8_kernel_available(U8S8Kernel::Vnni512) ? U8S8Kernel::Vnni512
+                                   : u8s8_kernel_available(U8S8Kernel::Avx2)  ? U8S8Kernel::Avx2
+                                                                              : U8S8Kernel::Scalar;
+    return best;
+}
+
+/// int8 weights B (n x k) packed for the kernels: panel p holds channels 16p .. 16p+15, and
+/// within it each group of 4 inputs is 64 bytes: channel c's 4 values at 4c .. 4c+3.
+struct PackedS8 {
+    static constexpr Index kPanel = 16;
+    Index n = 0, k = 0;
+    Index panels = 0, groups = 0;  ///< ceil(n / 16), ceil(k / 4)
+    std::vector<std::int8_t> data;
+
+    PackedS8() = default;
+    /// Packs b (n x k, rows ldb apart).
+    PackedS8(const std::int8_t* b, Index n_, Index k_, Index ldb) : n(n_), k(k_) {
+        if (n < 1 || k < 1) throw ShapeError("polytag::PackedS8: n and k must be positive");
+        panels = (n + kPanel - 1) / kPanel;
+        groups = (k + 3) / 4;
+        data.assign(std::size_t(panels * groups * 64), 0);
+        for (Index j = 0; j < n; ++j)
+            for (Index p = 0; p < k; ++p) data[std::size_t(offset(j, p))] = b[j * ldb + p];
+    }
+    Index offset(Index j, Index p) const {
+        return ((j / kPanel) * groups + p / 4) * 64 + (j % kPanel) * 4 + p % 4;
+    }
+    std::int8_t at(Index j, Index p) const { return data[std::size_t(offset(j, p))]; }
+};
+
+/// What happens to each finished int32 value C(i, j).
+struct U8S8Epilogue {
+    std::int32_t* c = nullptr;  ///< int32 output (m x n, ldc), when `y` is null
+    Index ldc = 0;
+    float* y = nullptr;             ///< float output y = scale[j] * C + bias[j], then ReLU if relu
+    Index ldy = 0;
+    const float* scale = nullptr;  ///< per output channel (length n); required with y
+    const float* bias = nullptr;   ///< per output channel, or null for none
+    bool relu = false;
+};
+
+namespace detail::u8s8 {
+
+/// Writes the finished tile rows [i0, i0 + rows) x channels [j0, j0 + cols) from acc
+/// (row r, channel c at acc[r * 32 + c]).
+inline void store_tile(const U8S8Epilogue& e, Index i0, Index rows, Index j0, Index cols, const std::int32_t* acc) {
+    for (Index r = 0; r < rows; ++r) {
+        const std::int32_t* a = acc + r * 32;
+        if (!e.y) {
+            std::memcpy(e.c + (i0 + r) * e.ldc + j0, a, std::size_t(cols) * sizeof(std::int32_t));
+            continue;
+        }
+        float* y = e.y + (i0 + r) * e.ldy + j0;
+        const float* s = e.scale + j0;
+        for (Index c = 0; c < cols; ++c) {
+            float v = s[c] * float(a[c]);
+            if (e.bias) v += e.bias[j0 + c];
+            if (e.relu) v = std::max(v, 0.0f);
+            y[c] = v;
+        }
+    }
+}
+
+/// 4 bytes of row `a` starting at p, zero past k (so that no read leaves the row).
+inline std::uint32_t quad(const std::uint8_t* a, Index p, Index k) {
+    std::uint32_t q = 0;
+    if (p + 4 <= k) std::memcpy(&q, a + p, 4);
+    else std::memcpy(&q, a + p, std::size_t(k - p));
+    return q;
+}
+
+inline void scalar(Index m, const std::uint8_t* a, Index lda, const PackedS8& b, const U8S8Epilogue& e) {
+    alignas(64) std::int32_t acc[32];
+    for (Index i = 0; i < m; ++i)
+        for (Index p0 = 0; p0 < b.panels; ++p0) {
+            const Index j0 = p0 * PackedS8::kPanel, cols = std::min(PackedS8::kPanel, b.n - j0);
+            std::fill(acc, acc + 32, 0);
+            const std::int8_t* w = b.data.data() + p0 * b.groups * 64;
+            const std::uint8_t* x = a + i * lda;
+            for (Index g = 0; g < b.groups; ++g, w += 64)
+                for (int r = 0; r < 4; ++r) {
+                    const Index p = g * 4 + r;
+                    if (p >= b.k) break;
+                    const std::int32_t xv = x[p];
+                    for (Index c = 0; c < 16; ++c) acc[c] += xv * std::int32_t(w[c * 4 + r]);
+                }
+            store_tile(e, i, 1, j0, cols, acc);
+        }
+}
+
+#if defined(POLYTAG_U8S8_X86) && (defined(__GNUC__) || defined(__clang__))
+
+/// R rows x P panels (16 channels each) of C through vpdpbusd.
+template <int R, int P>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void vnni_tile(Index i0, Index p0, const std::uint8_t* a,
+                                                                        Index lda, const PackedS8& b,
+                                                                        const U8S8Epilogue& e) {
+    __m512i acc[R][P];
+    for (int r = 0; r < R; ++r)
+        for (int q = 0; q < P; ++q) acc[r][q] = _mm512_setzero_si512();
+    const std::int8_t* w = b.data.data() + p0 * b.groups * 64;
+    const Index panel_stride = b.groups * 64;
+    const Index full = b.k / 4;  // groups whose 4 bytes of A all exist
+    for (Index g = 0; g < b.groups; ++g) {
+        __m512i wv[P];
+        for (int q = 0; q < P; ++q) wv[q] = _mm512_loadu_si512(w + q * panel_stride + g * 64);
+        for (int r = 0; r < R; ++r) {
+            const std::uint8_t* x = a + (i0 + r) * lda + g * 4;
+            std::uint32_t q4;
+            if (g < full) std::memcpy(&q4, x, 4);
+            else q4 = quad(a + (i0 + r) * lda, g * 4, b.k);
+            const __m512i xv = _mm512_set1_epi32(std::int32_t(q4));
+            for (int q = 0; q < P; ++q) acc[r][q] = _mm512_dpbusd_epi32(acc[r][q], xv, wv[q]);
+        }
+    }
+    alignas(64) std::int32_t out[R * 32];
+    for (int r = 0; r < R; ++r)
+        for (int q = 0; q < P; ++q) _mm512_store_si512(reinterpret_cast<void*>(out + r * 32 + q * 16), acc[r][q]);
+    const Index j0 = p0 * PackedS8::kPanel;
+    store_tile(e, i0, R, j0, std::min(Index(P) * PackedS8::kPanel, b.n - j0), out);
+}
+
+template <int P>
+void vnni_rows(Index m, const std::uint8_t* a, Index lda, const PackedS8& b, Index p0, const U8S8Epilogue& e) {
+    Index i = 0;
+    for (; i + 6 <= m; i += 6) vnni_tile<6, P>(i, p0, a, lda, b, e);
+    switch (m - i) {
+        case 5: vnni_tile<5, P>(i, p0, a, lda, b, e); break;
+        case 4: vnni_tile<4, P>(i, p0, a, lda, b, e); break;
+        case 3: vnni_tile<3, P>(i, p0, a, lda, b, e); break;
+        case 2: vnni_tile<2, P>(i, p0, a, lda, b, e); break;
+        case 1: vnni_tile<1, P>(i, p0, a, lda, b, e); break;
+        default: break;
+    }
+}
+
+inline void vnni512(Index m, const std::uint8_t* a, Index lda, const PackedS8& b, const U8S8Epilogue& e) {
+    // Column blocks of 2 panels (32 channels) outside, all rows inside: the block's weights
+    // (32 x k bytes: 4 KB at k = 128) stay in L1 while every row passes by.
+    Index p0 = 0;
+    for (; p0 + 2 <= b.panels; p0 += 2) vnni_rows<2>(m, a, lda, b, p0, e);
+    if (p0 < b.panels) vnni_rows<1>(m, a, lda, b, p0, e);
+}
+
+/// R rows x one panel through the u8 -> s16 widening and vpmaddwd (exact).
+template <int R>
+__attribute__((target("avx2"))) void avx2_tile(Index i0, Index p0, const std::uint8_t* a, Index lda,
+                                                const PackedS8& b, const U8S8Epilogue& e) {
+    // acc[r][h]: channels 4h .. 4h+3 of the panel, lanes (channel, pair of inputs).
+    __m256i acc[R][4];
+    for (int r = 0; r < R; ++r)
+        for (int h = 0; h < 4; ++h) acc[r][h] = _mm256_setzero_si256();
+    const std::int8_t* w = b.data.data() + p0 * b.groups * 64;
+    const Index full = b.k / 4;
+    for (Index g = 0; g < b.groups; ++g, w += 64) {
+        __m256i wv[4];
+        for (int h = 0; h < 4; ++h)
+            wv[h] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + h * 16)));
+        for (int r = 0; r < R; ++r) {
+            std::uint32_t q4;
+            if (g < full) std::memcpy(&q4, a + (i0 + r) * lda + g * 4, 4);
+            else q4 = quad(a + (i0 + r) * lda, g * 4, b.k);
+            // 4 bytes -> 4 s16 (zero-extended), repeated over the register
+            const __m128i x16 = _mm_cvtepu8_epi16(_mm_cvtsi32_si128(std::int32_t(q4)));
+            const __m256i xv = _mm256_broadcastq_epi64(x16);
+            for (int h = 0; h < 4; ++h) acc[r][h] = _mm256_add_epi32(acc[r][h], _mm256_madd_epi16(xv, wv[h]));
+        }
+    }
+    alignas(32) std::int32_t lanes[8];
+    alignas(64) std::int32_t out[R * 32];
+    for (int r = 0; r < R; ++r)
+        for (int h = 0; h < 4; ++h) {
+            _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), acc[r][h]);
+            for (int c = 0; c < 4; ++c) out[r * 32 + h * 4 + c] = lanes[2 * c] + lanes[2 * c + 1];
+        }
+    const Index j0 = p0 * PackedS8::kPanel;
+    store_tile(e, i0, R, j0, std::min(PackedS8::kPanel, b.n - j0), out);
+}
+
+inline void avx2(Index m, const std::uint8_t* a, Index lda, const PackedS8& b, const U8S8Epilogue& e) {
+    for (Index p0 = 0; p0 < b.panels; ++p0) {
+        Index i = 0;
+        for (; i + 2 <= m; i += 2) avx2_tile<2>(i, p0, a, lda, b, e);
+        if (i < m) avx2_tile<1>(i, p0, a, lda, b, e);
+    }
+}
+#endif
+
+}  // namespace detail::u8s8
+
+/// C = A B^T for A (m x k uint8, rows lda apart) and packed int8 B (n x k): the int32 result
+/// or the fused float epilogue, as `e` says. Throws if the kernel is not available here.
+inline void gemm_u8s8(Index m, const std::uint8_t* a, Index lda, const PackedS8& b, const U8S8Epilogue& e,
+                      U8S8Kernel kernel = U8S8Kernel::Auto) {
+    if (m < 0 || lda < b.k) throw ShapeError("polytag::gemm_u8s8: lda " + std::to_string(lda) + " < k " + std::to_string(b.k));
+    if (!e.y && (!e.c || e.ldc < b.n)) throw ShapeError("polytag::gemm_u8s8: int32 output needs c and ldc >= n");
+    if (e.y && (!e.scale || e.ldy < b.n)) throw ShapeError("polytag::gemm_u8s8: float output needs scale and ldy >= n");
+    if (kernel == U8S8Kernel::Auto) kernel = u8s8_best_kernel();
+    if (!u8s8_kernel_available(kernel))
+        throw std::invalid_argument(std::string("polytag::gemm_u8s8: kernel ") + u8s8_kernel_name(kernel) +
+                                    " not available on this CPU");
+    if (m == 0) return;
+#if defined(POLYTAG_U8S8_X86) && (defined(__GNUC__) || defined(__clang__))
+    if (kernel == U8S8Kernel::Vnni512) return detail::u8s8::vnni512(m, a, lda, b, e);
+    if (kernel == U8S8Kernel::Avx2) return detail::u8s8::avx2(m, a, lda, b, e);
+#endif
+    detail::u8s8::scalar(m, a, lda, b, e);
+}
+
+}  // namespace polytag
