@@ -196,7 +196,7 @@ TEST_CASE("one or two decoding passes, a known peak or no normalisation", "[fron
     CHECK(c.data()[1000] < a.data()[1000]);
 }
 
-TEST_CASE("clip windows: clip k is frames [1000k, 1000k + 960) of the whole-file framing", "[front-end]") {
+TEST_CASE("clip windows: clip k is frames 1000k to 1000k + 959 of the whole-file framing", "[front-end]") {
     // 21 s at 22.05 kHz stereo: 2098 frames -> clips 0 and 1 (clip 2 would need frame 2959).
     std::vector<float> stereo(static_cast<std::size_t>(22050 * 21 * 2));
     for (std::size_t i = 0; i < stereo.size(); ++i)
