@@ -360,6 +360,8 @@ TEST_CASE("Vggish: hostile and damaged files give one-line errors naming file an
         CHECK_THAT(altered("fmt2.npz", [](Arrays& a) { a.strings["format"] = "polytag.audio.vggish/2"; }),
                    Contains("a version this polytag cannot read"));
         CHECK_THAT(altered("fmt3.npz", [](Arrays& a) { a.strings.erase("format"); }), Contains("'format': missing"));
+        CHECK_THAT(altered("fmt4.npz", [](Arrays& a) { a.strings["format"] = "two\nlines"; }),
+                   Contains("'format': is 'two?lines', expected"));
     }
     SECTION("bad final_activation") {
         CHECK_THAT(altered("act.npz", [](Arrays& a) { a.strings["final_activation"] = "tanh"; }),

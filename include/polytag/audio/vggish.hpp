@@ -127,15 +127,15 @@ public:
         if (format != kVggishFormat) {
             const std::string family = "polytag.audio.vggish/";
             const std::string why = format.compare(0, family.size(), family) == 0
-                                        ? "is '" + format + "', a version this polytag cannot read (it reads '" +
+                                        ? "is '" + shown(format) + "', a version this polytag cannot read (it reads '" +
                                               kVggishFormat + "')"
-                                        : "is '" + format + "', expected '" + kVggishFormat + "'";
+                                        : "is '" + shown(format) + "', expected '" + kVggishFormat + "'";
             throw file_error(path, "format", why);
         }
         Vggish v;
         const std::string act = read_text("final_activation");
         if (act != "relu" && act != "none")
-            throw file_error(path, "final_activation", "is '" + act + "', expected 'relu' or 'none'");
+            throw file_error(path, "final_activation", "is '" + shown(act) + "', expected 'relu' or 'none'");
         v.arch_.final_relu = act == "relu";
 
         // Every expected entry, its header checked (float32, shape) before any data is read.
@@ -300,6 +300,14 @@ private:
     Vggish() = default;
 
     static bool pools_after(int conv) { return conv == 0 || conv == 1 || conv == 3 || conv == 5; }
+
+    /// A string from the file as a message shows it: at most 64 characters, control characters as '?'.
+    static std::string shown(std::string s) {
+        if (s.size() > 64) s = s.substr(0, 61) + "...";
+        for (char& c : s)
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+        return s;
+    }
 
     static IoError file_error(const std::string& path, const std::string& entry, const std::string& why) {
         return IoError("vggish file " + path + ": " + (entry.empty() ? std::string() : "'" + entry + "': ") + why);
