@@ -9,6 +9,7 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # nothing written into the source tree
 CONVERTER = os.path.join(HERE, "..", "..", "..", "examples", "convert_vggish.py")
 
 
