@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -35,11 +36,21 @@ std::vector<float> test_signal(Index frames, int channels, int rate) {
     return x;
 }
 
+/// Files written by synthetic_file, removed when the program ends.
+struct SyntheticFiles {
+    std::vector<std::string> paths;
+    ~SyntheticFiles() {
+        for (const auto& p : paths) std::remove(p.c_str());
+    }
+};
+SyntheticFiles synthetic_files;
+
 /// Writes `seconds` of the test signal once per process; returns the path.
 std::string synthetic_file(const char* name, int format, double seconds) {
     const std::string path = "/tmp/polytag-bench-" + std::to_string(::getpid()) + "-" + name;
     struct stat st;
     if (::stat(path.c_str(), &st) == 0) return path;
+    synthetic_files.paths.push_back(path);
     SF_INFO info{};
     info.samplerate = 44100;
     info.channels = 2;
