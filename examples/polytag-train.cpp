@@ -5,6 +5,8 @@
 //   polytag-train --data openmic-2018 --threads 2  # the real release folder
 //
 // Ctrl-C stops after the current batch; the best model so far is saved (exit status 130).
+// Exit status: 0 done, 1 bad data, 2 bad arguments (output paths included, checked before
+// training), 130 interrupted (examples/tool/tool_cli.hpp).
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -19,6 +21,7 @@
 #include "polytag/openmic/synthetic.hpp"
 #include "polytag/openmic/trainer.hpp"
 #include "tool/cli_support.hpp"
+#include "tool/output_path.hpp"
 #include "tool/progress.hpp"
 #include "tool/report_svg.hpp"
 #include "tool/stop_signal.hpp"
@@ -42,7 +45,7 @@ polytag::Tensor<std::uint8_t> gather_clips(const po::Dataset& d, const std::vect
 struct LabelsOf {
     polytag::Tensor<float> y, mask;
 };
-LabelsOf labels_of(const po::Dataset& d, const std::vector<polytag::Index>& rows) {
+LabelsOf row_labels(const po::Dataset& d, const std::vector<polytag::Index>& rows) {
     const polytag::Shape s{polytag::Index(rows.size()), po::kClasses};
     LabelsOf out{polytag::Tensor<float>(s), polytag::Tensor<float>(s)};
     for (std::size_t i = 0; i < rows.size(); ++i)
@@ -100,19 +103,37 @@ int run(int argc, char** argv) {
         ->capture_default_str()->check(CLI::Range(100, 900000));
     if (int rc = po::cli::parse(app, argc, argv); rc >= 0) return rc;
 
-    if (!pool.empty()) mc.pool = po::parse_enum<po::PoolKind>(pool, "--pool");
-    if (!trunk.empty()) mc.trunk = po::cli::parse_widths(trunk, "--trunk");
-    if (!optimizer.empty()) tc.optimizer = po::parse_enum<po::OptimizerKind>(optimizer, "--optimizer");
-    if (!loss.empty()) tc.loss = po::parse_enum<po::LossKind>(loss, "--loss");
-    mc.validate("--model");
-    tc.validate("--train");
+    // Everything that came from the command line is checked before any data is read: a bad
+    // value or an unwritable output path is exit 2, found in milliseconds, not after training.
+    po::cli::as_usage([&] {
+        if (!pool.empty()) mc.pool = po::parse_enum<po::PoolKind>(pool, "--pool");
+        if (!trunk.empty()) mc.trunk = po::cli::parse_widths(trunk, "--trunk");
+        if (!optimizer.empty()) tc.optimizer = po::parse_enum<po::OptimizerKind>(optimizer, "--optimizer");
+        if (!loss.empty()) tc.loss = po::parse_enum<po::LossKind>(loss, "--loss");
+        mc.validate("--model");
+        tc.validate("--train");
+    });
+    po::cli::check_output_path(out, "--out");
+    if (!report.empty()) {
+        po::cli::check_output_path(report, "--report");
+        po::cli::check_output_path(svg_path_for(report), "--report (its .svg)");
+        po::cli::check_distinct_outputs(out, "--out", report, "--report");
+        po::cli::check_distinct_outputs(out, "--out", svg_path_for(report), "--report (its .svg)");
+    }
 
     po::ProgressPrinter progress(stderr, quiet ? po::ProgressPrinter::Style::Quiet : po::ProgressPrinter::Style::Auto);
     const po::Dataset data = data_dir.empty() ? po::make_synthetic(synthetic_clips, 0) : po::Dataset::load(data_dir);
+    if (!data_dir.empty() && data.test().empty())
+        throw po::DatasetError((std::filesystem::path(data_dir) / po::ReleaseLayout::test_split).string(), -1, -1,
+                               "no sample keys: the test split is empty (nothing to evaluate on)");
     progress.note("data: " + (data_dir.empty() ? "synthetic (" + std::to_string(data.size()) + " clips)" : data_dir) +
                   ", train " + std::to_string(data.train().size()) + ", test " + std::to_string(data.test().size()));
+    // Ctrl-C while the data was loading: nothing trained, nothing to save.
+    if (po::stop_requested()) {
+        progress.note("interrupted before training: nothing written");
+        return po::cli::kExitInterrupted;
+    }
 
-    po::install_sigint_handler();
     po::RelevanceModel model(mc, tc.seed);
     po::TrainHooks hooks;
     hooks.progress = &progress;
@@ -125,16 +146,23 @@ int run(int argc, char** argv) {
     nlohmann::json training_info = {{"config", {{"model", po::to_json(mc)}, {"train", po::to_json(tc)}}},
                                     {"history", po::to_json(history)},
                                     {"data", ctx.data}};
-    model.save(out, training_info.dump());
+    try {
+        model.save(out, training_info.dump());
+    } catch (const polytag::Error& e) {
+        // The path was writable when training started; never lose the trained model to it.
+        const std::string rescue = po::cli::rescue_path(out);
+        model.save(rescue, training_info.dump());
+        throw polytag::IoError(std::string(e.what()) + "; the trained model was saved to " + rescue + " instead");
+    }
 
-    const polytag::Tensor<float> pred = model.predict(gather_clips(data, data.test()));
+    const polytag::Tensor<float> pred = model.predict(::gather_clips(data, data.test()));
     const po::Evaluation ev = po::evaluate(pred, data, data.test());
     nlohmann::json report_data = po::report_json(ev, ctx);
     if (tune) {
         // Thresholds are chosen on the validation part training held out, never on test.
         const po::GroupSplit split = po::validation_split(data, tc.validation_fraction, 0);
-        const polytag::Tensor<float> vp = model.predict(gather_clips(data, split.validation));
-        const LabelsOf v = labels_of(data, split.validation);
+        const polytag::Tensor<float> vp = model.predict(::gather_clips(data, split.validation));
+        const LabelsOf v = row_labels(data, split.validation);
         const std::vector<float> thresholds = po::tune_thresholds(vp, v.y, v.mask);
         const po::Evaluation tuned = po::evaluate(pred, data, data.test(), &thresholds);
         report_data["tuned_on_validation"] = po::to_json(tuned);
@@ -146,7 +174,7 @@ int run(int argc, char** argv) {
     if (!report.empty()) {
         const std::string text = report_data.dump(2) + "\n";
         polytag::io::write_atomically(report, [&](polytag::io::AtomicFile& f) { f.write(text); });
-        const LabelsOf test = labels_of(data, data.test());
+        const LabelsOf test = row_labels(data, data.test());
         std::vector<po::PrPanel> panels;
         const auto curves = po::precision_recall_curves(pred, test.y, test.mask);
         for (std::size_t k = 0; k < curves.size(); ++k)
@@ -160,9 +188,14 @@ int run(int argc, char** argv) {
                     history.best_epoch, history.seconds, out.c_str(), report.empty() ? "" : ", report: ",
                     report.empty() ? "" : (report + ", " + svg_path_for(report)).c_str());
     }
-    return history.interrupted ? 130 : 0;
+    return history.interrupted ? po::cli::kExitInterrupted : po::cli::kExitOk;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) { return po::cli::guarded("polytag-train", [&] { return run(argc, argv); }); }
+int main(int argc, char** argv) {
+    // First thing: a Ctrl-C from now on (or one sent before start, still pending in a blocked
+    // signal mask) means "stop and exit 130", never a silent kill.
+    po::install_sigint_handler();
+    return po::cli::guarded("polytag-train", [&] { return run(argc, argv); });
+}

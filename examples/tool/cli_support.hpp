@@ -1,6 +1,6 @@
 #pragma once
-// Small pieces shared by the polytag-* tools, kept here (free of CLI11) so they can be tested:
-// the one-line error contract, and parsing of comma-separated lists.
+// Small pieces shared by the polytag-* tools, free of CLI11: the error that means "bad
+// argument" (exit 2, see tool_cli.hpp), one-line messages, and comma-separated lists.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -9,6 +9,13 @@
 #include "polytag/error.hpp"
 
 namespace polytag::openmic::cli {
+
+/// A bad command-line argument found after parsing (a value out of range, an unknown name,
+/// an unwritable output path): the tools exit 2 for it, 1 for bad input files.
+class UsageError : public ValueError {
+public:
+    using ValueError::ValueError;
+};
 
 /// `text` on one line: newlines become "; ", trailing whitespace goes.
 inline std::string one_line(std::string text) {
@@ -22,19 +29,6 @@ inline std::string one_line(std::string text) {
     }
     while (!out.empty() && (out.back() == ' ' || out.back() == ';')) out.pop_back();
     return out;
-}
-
-/// Runs a tool's body; any exception becomes "<tool>: error: <reason>" on stderr, exit 1.
-template <typename Body>
-int guarded(const char* tool, Body&& body) {
-    try {
-        return body();
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "%s: error: %s\n", tool, one_line(e.what()).c_str());
-    } catch (...) {
-        std::fprintf(stderr, "%s: error: unknown failure\n", tool);
-    }
-    return 1;
 }
 
 /// "a,b,,c" -> {"a", "b", "c"} (empty items dropped, surrounding spaces trimmed).
@@ -67,10 +61,10 @@ inline std::vector<int> parse_widths(const std::string& s, const std::string& op
             used = 0;
         }
         if (used != item.size() || v < 1 || v > 65536)
-            throw ValueError(option + ": '" + item + "' is not a width in [1, 65536]");
+            throw UsageError(option + ": '" + item + "' is not a width in [1, 65536]");
         out.push_back(int(v));
     }
-    if (out.empty()) throw ValueError(option + ": needs at least one width");
+    if (out.empty()) throw UsageError(option + ": needs at least one width");
     return out;
 }
 

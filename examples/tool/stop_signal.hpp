@@ -5,6 +5,8 @@
 // Ctrl-C falls back to the default action, so a stuck program can still be killed.
 #include <csignal>
 
+#include <signal.h>
+
 namespace polytag::openmic {
 
 /// The process-wide stop request (1 = stop after the current batch).
@@ -24,10 +26,19 @@ extern "C" inline void on_sigint(int) {
 }
 }  // namespace detail
 
-/// Installs the handler: Ctrl-C sets stop_flag() instead of terminating the process.
+/// Installs the handler: Ctrl-C sets stop_flag() instead of terminating the process. Call it
+/// first thing in main. SIGINT is then unblocked, so one sent before the program started and
+/// held pending by an inherited signal mask is honoured as a stop request, not lost. A SIGINT
+/// the parent set to be ignored (`nohup`, `cmd &` in a script) stays ignored.
 inline void install_sigint_handler() {
     clear_stop();
+    struct sigaction previous {};
+    if (::sigaction(SIGINT, nullptr, &previous) == 0 && previous.sa_handler == SIG_IGN) return;
     std::signal(SIGINT, detail::on_sigint);
+    sigset_t only_sigint;
+    sigemptyset(&only_sigint);
+    sigaddset(&only_sigint, SIGINT);
+    ::sigprocmask(SIG_UNBLOCK, &only_sigint, nullptr);
 }
 
 }  // namespace polytag::openmic

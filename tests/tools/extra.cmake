@@ -1,12 +1,37 @@
 # Tool tests: run the built polytag-* programs (they exist when POLYTAG_BUILD_EXAMPLES is ON).
-# Each checks the exit status and output; the training run uses the in-memory synthetic set,
-# and the predict/rank runs use its model on ../shared/data when that folder exists.
-if(NOT TARGET polytag-train OR NOT TARGET polytag-predict OR NOT TARGET polytag-rank)
+# Each checks the exit status (0 ok, 1 bad input file, 2 bad argument, 130 interrupted:
+# examples/tool/tool_cli.hpp) and the output. The training run uses the in-memory synthetic
+# set; predict/rank use its model on the committed 4-clip release (tests/data/openmic) and,
+# where present, on ../shared/data (tests that need it are reported as skipped without it).
+if(NOT TARGET polytag-train OR NOT TARGET polytag-predict OR NOT TARGET polytag-rank OR NOT TARGET polytag-npz)
   return()
 endif()
 
 set(_tools_dir ${CMAKE_CURRENT_BINARY_DIR}/tools_work)
 set(_runner ${CMAKE_CURRENT_LIST_DIR}/run_tool.cmake)
+set(_shared ${PROJECT_SOURCE_DIR}/../shared/data)
+set(_release ${CMAKE_CURRENT_SOURCE_DIR}/data/openmic/numpy-release)
+file(MAKE_DIRECTORY ${_tools_dir})
+
+# The unit tests that start a tool find it here (and need it built first).
+if(TARGET polytag_test_tools)
+  target_compile_definitions(polytag_test_tools PRIVATE POLYTAG_TRAIN_EXE="$<TARGET_FILE:polytag-train>")
+  add_dependencies(polytag_test_tools polytag-train)
+endif()
+
+# Broken copies of the committed 4-clip release (train: 3 keys, test: 1), made at configure time.
+function(polytag_release_variant name train_csv test_csv)
+  set(dir ${_tools_dir}/${name})
+  file(REMOVE_RECURSE ${dir})
+  file(COPY ${_release}/ DESTINATION ${dir})
+  file(WRITE ${dir}/partitions/split01_train.csv "${train_csv}")
+  file(WRITE ${dir}/partitions/split01_test.csv "${test_csv}")
+endfunction()
+polytag_release_variant(release-empty-train "\n" "000135_0\n")
+polytag_release_variant(release-empty-test "000046_3840\n000046_7680\n014521_96000\n" "")
+# A spreadsheet's CSV: UTF-8 byte-order mark and CRLF line ends.
+string(ASCII 239 187 191 _bom)
+polytag_release_variant(release-bom "${_bom}000046_3840\r\n000046_7680\r\n014521_96000\r\n" "${_bom}000135_0\r\n")
 
 # Test names carry no spaces (CMake < 3.19 policy CMP0110 cannot quote them in CTestTestfile).
 function(polytag_tool_test_name out name)
@@ -14,13 +39,19 @@ function(polytag_tool_test_name out name)
   set(${out} "tools:${clean}" PARENT_SCOPE)
 endfunction()
 
-# polytag_tool_test(<name> <tool> <expected exit> <args joined by |> [FIXTURE_SETUP f] [FIXTURE_REQUIRED f] -D...)
+# polytag_tool_test(<name> <tool> <expected exit> <args joined by |> [FIXTURE_SETUP f]
+#                   [FIXTURE_REQUIRED f] [REQUIRE_SHARED <path under ../shared/data>] -D...)
 function(polytag_tool_test name tool expect_rc args)
-  cmake_parse_arguments(T "" "FIXTURE_SETUP;FIXTURE_REQUIRED" "" ${ARGN})
+  cmake_parse_arguments(T "" "FIXTURE_SETUP;FIXTURE_REQUIRED;REQUIRE_SHARED" "" ${ARGN})
   polytag_tool_test_name(test "${name}")
+  set(extra)
+  if(T_REQUIRE_SHARED)
+    set(extra "-DREQUIRE_SHARED=${T_REQUIRE_SHARED}")
+  endif()
   add_test(NAME ${test}
            COMMAND ${CMAKE_COMMAND} -DTOOL=$<TARGET_FILE:${tool}> "-DARGS=${args}" -DEXPECT_RC=${expect_rc}
-                   -DWORKDIR=${_tools_dir} ${T_UNPARSED_ARGUMENTS} -P ${_runner})
+                   -DWORKDIR=${_tools_dir} -DSHARED_DIR=${_shared} ${extra} ${T_UNPARSED_ARGUMENTS} -P ${_runner})
+  set_tests_properties(${test} PROPERTIES SKIP_REGULAR_EXPRESSION "skipped: ")
   if(T_FIXTURE_SETUP)
     set_tests_properties(${test} PROPERTIES FIXTURES_SETUP ${T_FIXTURE_SETUP})
   endif()
@@ -29,23 +60,42 @@ function(polytag_tool_test name tool expect_rc args)
   endif()
 endfunction()
 
-foreach(tool polytag-train polytag-predict polytag-rank)
-  polytag_tool_test("${tool} --help" ${tool} 0 "--help" "-DSTDOUT_REGEX=Usage:.*--help")
+foreach(tool polytag-train polytag-predict polytag-rank polytag-npz)
+  polytag_tool_test("${tool} --help" ${tool} 0 "--help" "-DSTDOUT_REGEX=Usage:.*--help.*--version")
+  polytag_tool_test("${tool} --version" ${tool} 0 "--version" "-DSTDOUT_REGEX=^${tool} \\(polytag [0-9]+\\.[0-9]+\\.[0-9]+\\)\n$")
+  polytag_tool_test("${tool} unknown option is 2" ${tool} 2 "x.npz|--no-such-option"
+                    "-DSTDERR_REGEX=^${tool}: error: .*no-such-option" -DONE_LINE_STDERR=ON)
 endforeach()
 
-# Bad input: non-zero exit and a one-line reason.
+# polytag-train: bad arguments (2), found before any data is read or any epoch trained.
 polytag_tool_test("train rejects an unknown pooling" polytag-train 2 "--pool|average"
                   "-DSTDERR_REGEX=^polytag-train: error: .*pool" -DONE_LINE_STDERR=ON)
-polytag_tool_test("train rejects a bad trunk" polytag-train 1 "--trunk|64,x|--epochs|1"
+polytag_tool_test("train rejects a bad trunk" polytag-train 2 "--trunk|64,x|--epochs|1"
                   "-DSTDERR_REGEX=^polytag-train: error: --trunk: 'x'" -DONE_LINE_STDERR=ON)
+polytag_tool_test("train rejects trunk 0" polytag-train 2 "--trunk|0"
+                  "-DSTDERR_REGEX=^polytag-train: error: --trunk: '0'" -DONE_LINE_STDERR=ON)
+polytag_tool_test("train rejects epochs 0" polytag-train 2 "--epochs|0"
+                  "-DSTDERR_REGEX=^polytag-train: error: .*epochs" -DONE_LINE_STDERR=ON)
 polytag_tool_test("train rejects a missing data folder" polytag-train 2 "--data|/nonexistent/openmic"
                   "-DSTDERR_REGEX=^polytag-train: error: .*nonexistent" -DONE_LINE_STDERR=ON)
-polytag_tool_test("predict needs --model" polytag-predict 2 "--data|x"
-                  "-DSTDERR_REGEX=^polytag-predict: error: --model is required" -DONE_LINE_STDERR=ON)
-polytag_tool_test("predict rejects a missing model file" polytag-predict 1 "--model|missing.npz|--data|."
-                  "-DSTDERR_REGEX=^polytag-predict: error: model file missing.npz" -DONE_LINE_STDERR=ON)
-polytag_tool_test("rank rejects a bad --top" polytag-rank 2 "--model|m.npz|--data|.|--instrument|piano|--top|0"
-                  "-DSTDERR_REGEX=^polytag-rank: error: .*top" -DONE_LINE_STDERR=ON)
+polytag_tool_test("train refuses a folder as --out before training" polytag-train 2
+                  "--out|${_tools_dir}|--epochs|1000"
+                  "-DSTDERR_REGEX=^polytag-train: error: --out ${_tools_dir}: is a folder" -DONE_LINE_STDERR=ON)
+polytag_tool_test("train refuses a report in a missing folder" polytag-train 2
+                  "--report|no/such/dir/r.json|--out|never.npz"
+                  "-DSTDERR_REGEX=^polytag-train: error: --report no/such/dir/r.json: folder no/such/dir does not exist"
+                  -DONE_LINE_STDERR=ON -DEXPECT_NO_FILES=never.npz)
+polytag_tool_test("train refuses --out equal to --report" polytag-train 2 "--out|same.json|--report|same.json"
+                  "-DSTDERR_REGEX=both name" -DONE_LINE_STDERR=ON)
+# Bad data (1): an empty split names its CSV file.
+polytag_tool_test("train: an empty training split names its CSV" polytag-train 1
+                  "--data|${_tools_dir}/release-empty-train|--out|never.npz"
+                  "-DSTDERR_REGEX=^polytag-train: error: .*release-empty-train/partitions/split01_train.csv: no sample keys"
+                  -DONE_LINE_STDERR=ON -DEXPECT_NO_FILES=never.npz)
+polytag_tool_test("train: an empty test split names its CSV" polytag-train 1
+                  "--data|${_tools_dir}/release-empty-test|--out|never.npz"
+                  "-DSTDERR_REGEX=^polytag-train: error: .*release-empty-test/partitions/split01_test.csv: no sample keys"
+                  -DONE_LINE_STDERR=ON -DEXPECT_NO_FILES=never.npz)
 
 # A short synthetic training run writes the model, report.json (with the issue's keys) and the SVG.
 polytag_tool_test("train on synthetic data" polytag-train 0
@@ -56,10 +106,12 @@ polytag_tool_test("train on synthetic data" polytag-train 0
                   "-DJSON_KEYS=macro.mse|macro.mae|macro.f1|macro.f1_macro2|macro.ap|macro.auc|instruments.piano.n|instruments.piano.n_pos|instruments.voice.ap|train_seconds|epochs|config.model.pool|config.train.lr"
                   FIXTURE_SETUP polytag_tool_model)
 
-polytag_tool_test("rank: unknown instrument lists the valid names" polytag-rank 1
-                  "--model|synthetic.npz|--data|.|--instrument|kazoo"
-                  "-DSTDERR_REGEX=^polytag-rank: error: unknown instrument 'kazoo'; valid names: accordion, .*voice"
-                  -DONE_LINE_STDERR=ON FIXTURE_REQUIRED polytag_tool_model)
+polytag_tool_test("predict needs --model" polytag-predict 2 "--data|x"
+                  "-DSTDERR_REGEX=^polytag-predict: error: --model is required" -DONE_LINE_STDERR=ON)
+polytag_tool_test("predict rejects a missing model file" polytag-predict 1 "--model|missing.npz|--data|."
+                  "-DSTDERR_REGEX=^polytag-predict: error: model file missing.npz" -DONE_LINE_STDERR=ON)
+polytag_tool_test("rank rejects a bad --top" polytag-rank 2 "--model|m.npz|--data|.|--instrument|piano|--top|0"
+                  "-DSTDERR_REGEX=^polytag-rank: error: .*top" -DONE_LINE_STDERR=ON)
 
 find_program(POLYTAG_SYSTEM_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
 if(POLYTAG_SYSTEM_PYTHON)
@@ -71,20 +123,17 @@ if(POLYTAG_SYSTEM_PYTHON)
                        FIXTURES_REQUIRED polytag_tool_model PASS_REGULAR_EXPRESSION "^ok ")
 endif()
 
-set(_small ${PROJECT_SOURCE_DIR}/../shared/data/openmic-like-small)
-if(EXISTS ${_small}/openmic-2018.npz)
-  polytag_tool_test("predict csv on openmic-like-small" polytag-predict 0
-                    "--model|synthetic.npz|--data|${_small}|--keys|000766_48000"
-                    "-DSTDOUT_REGEX=^key,accordion,banjo,.*,voice\n000766_48000(,[01]\\.[0-9]+)+\n$"
-                    FIXTURE_REQUIRED polytag_tool_model)
-  polytag_tool_test("predict json on the release npz" polytag-predict 0
-                    "--model|synthetic.npz|--data|${_small}/openmic-2018.npz|--format|json"
-                    "-DSTDOUT_REGEX=\"key\": \"000766_48000\".*\"voice\"" FIXTURE_REQUIRED polytag_tool_model)
-  polytag_tool_test("predict rejects an unknown key" polytag-predict 1
-                    "--model|synthetic.npz|--data|${_small}|--keys|no_such_key"
-                    "-DSTDERR_REGEX=no clip 'no_such_key'" -DONE_LINE_STDERR=ON FIXTURE_REQUIRED polytag_tool_model)
-  polytag_tool_test("rank piano on openmic-like-small" polytag-rank 0
-                    "--model|synthetic.npz|--data|${_small}|--instrument|piano|--top|5"
-                    "-DSTDOUT_REGEX=rank +key +relevance +observed.*\n +5 +[0-9_]+ +[01]\\.[0-9]+"
-                    FIXTURE_REQUIRED polytag_tool_model)
-endif()
+# On ../shared/data (skipped, and reported so, where it is absent).
+set(_small "@SHARED@/openmic-like-small")
+polytag_tool_test("predict csv on openmic-like-small" polytag-predict 0
+                  "--model|synthetic.npz|--data|${_small}|--keys|000766_48000"
+                  "-DSTDOUT_REGEX=^key,accordion,banjo,.*,voice\n000766_48000(,[01]\\.[0-9]+)+\n$"
+                  REQUIRE_SHARED openmic-like-small/openmic-2018.npz FIXTURE_REQUIRED polytag_tool_model)
+polytag_tool_test("predict json on the release npz" polytag-predict 0
+                  "--model|synthetic.npz|--data|${_small}/openmic-2018.npz|--format|json"
+                  "-DSTDOUT_REGEX=\"key\": \"000766_48000\".*\"voice\""
+                  REQUIRE_SHARED openmic-like-small/openmic-2018.npz FIXTURE_REQUIRED polytag_tool_model)
+polytag_tool_test("rank piano on openmic-like-small" polytag-rank 0
+                  "--model|synthetic.npz|--data|${_small}|--instrument|piano|--top|5"
+                  "-DSTDOUT_REGEX=rank +key +relevance +observed.*\n +5 +[0-9_]+ +[01]\\.[0-9]+"
+                  REQUIRE_SHARED openmic-like-small/openmic-2018.npz FIXTURE_REQUIRED polytag_tool_model)

@@ -2,10 +2,14 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <memory>
+#include <new>
 #include <unistd.h>
 
 #include "polytag/io/npz.hpp"
+#include "polytag/openmic/instruments.hpp"
 #include "tool/cli_support.hpp"
+#include "tool/tool_cli.hpp"
 #include "tool/clip_source.hpp"
 #include "support/shared_data.hpp"
 
@@ -18,10 +22,50 @@ TEST_CASE("one_line folds multi-line reasons onto one line", "[tools]") {
     CHECK(cli::one_line("x\r\n\ny  \n") == "x; y");
 }
 
-TEST_CASE("guarded turns exceptions into exit status 1", "[tools]") {
+TEST_CASE("guarded maps exceptions to the tools' exit codes: usage 2, anything else 1", "[tools]") {
     CHECK(cli::guarded("t", [] { return 0; }) == 0);
     CHECK(cli::guarded("t", [] { return 7; }) == 7);
-    CHECK(cli::guarded("t", []() -> int { throw ValueError("bad\ninput"); }) == 1);
+    CHECK(cli::guarded("t", []() -> int { throw ValueError("bad\ninput"); }) == cli::kExitBadInput);
+    CHECK(cli::guarded("t", []() -> int { throw IoError("x.npz: CRC error"); }) == 1);
+    CHECK(cli::guarded("t", []() -> int { throw cli::UsageError("--top: 0"); }) == cli::kExitUsage);
+    CHECK(cli::guarded("t", []() -> int { throw std::bad_alloc(); }) == 1);
+    // A ValueError from library code checking a command-line value is a usage error.
+    CHECK(cli::guarded("t", [] { return cli::as_usage([]() -> int { throw ValueError("lr"); }); }) == 2);
+    CHECK(cli::guarded("t", [] { return cli::as_usage([]() -> int { throw IoError("f"); }); }) == 1);
+    CHECK(cli::kExitInterrupted == 130);
+}
+
+namespace {
+int parse_args(CLI::App& app, std::vector<std::string> args) {
+    std::vector<char*> argv{const_cast<char*>("t")};
+    for (auto& a : args) argv.push_back(&a[0]);
+    return cli::parse(app, int(argv.size()), argv.data());
+}
+}  // namespace
+
+TEST_CASE("cli::parse: CLI11's own errors are 2, --help and --version 0", "[tools]") {
+    auto make = [] {
+        auto app = std::make_unique<CLI::App>("test app", "t");
+        static int n = 0;
+        app->add_option("--n", n)->check(CLI::Range(1, 5));
+        app->add_option("--req", n);
+        return app;
+    };
+    CHECK(parse_args(*make(), {}) == -1);
+    CHECK(parse_args(*make(), {"--n", "3"}) == -1);
+    CHECK(parse_args(*make(), {"--n", "9"}) == cli::kExitUsage);        // ValidationError
+    CHECK(parse_args(*make(), {"--n", "x"}) == cli::kExitUsage);        // ConversionError
+    CHECK(parse_args(*make(), {"--nope"}) == cli::kExitUsage);          // ExtrasError
+    CHECK(parse_args(*make(), {"--n"}) == cli::kExitUsage);             // ArgumentMismatch
+    CHECK(parse_args(*make(), {"--help"}) == cli::kExitOk);
+    CHECK(parse_args(*make(), {"--version"}) == cli::kExitOk);
+}
+
+TEST_CASE("Unknown instrument names are usage errors that suggest the closest name", "[tools]") {
+    const auto& names = release_instrument_names();
+    CHECK(class_index(names, "piano") == 12);
+    CHECK_THROWS_WITH(class_index(names, "Piano"), Catch::Contains("did you mean 'piano'?"));
+    CHECK(cli::guarded("t", [&] { return int(cli::as_usage([&] { return class_index(names, "Piano"); })); }) == 2);
 }
 
 TEST_CASE("split_list and parse_widths", "[tools]") {
@@ -31,7 +75,7 @@ TEST_CASE("split_list and parse_widths", "[tools]") {
     CHECK_THROWS_WITH(cli::parse_widths("64,x", "--trunk"), Catch::Contains("--trunk: 'x'"));
     CHECK_THROWS_WITH(cli::parse_widths("0", "--trunk"), Catch::Contains("[1, 65536]"));
     CHECK_THROWS_WITH(cli::parse_widths("12abc", "--trunk"), Catch::Contains("'12abc'"));
-    CHECK_THROWS_AS(cli::parse_widths(",", "--trunk"), ValueError);
+    CHECK_THROWS_AS(cli::parse_widths(",", "--trunk"), cli::UsageError);
 }
 
 TEST_CASE("load_clips reads a bare .npz of clips, with or without keys", "[tools]") {

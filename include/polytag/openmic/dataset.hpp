@@ -301,6 +301,7 @@ inline Dataset Dataset::load(const std::string& dir) {
     const auto train_lines = read_key_list(train_path);
     const auto test_lines = read_key_list(test_path);
     d.train_ = rows_of_split(train_lines, train_path, d.row_of_key_, npz_path);
+    if (d.train_.empty()) throw DatasetError(train_path, -1, -1, "no sample keys: the training split is empty");
     d.test_ = rows_of_split(test_lines, test_path, d.row_of_key_, npz_path);
     std::unordered_map<std::string, Index> train_line;
     for (const auto& kl : train_lines) train_line.emplace(kl.key, kl.line);

@@ -1,7 +1,8 @@
 #pragma once
 // partitions/split01_{train,test}.csv: one sample key per line, no header. CRLF line ends,
 // a missing or extra trailing newline and surrounding blanks are tolerated; blank lines
-// are skipped.
+// are skipped; a UTF-8 byte-order mark at the start is dropped (as Python's utf-8-sig does:
+// spreadsheet programs write one, and it would otherwise be an invisible part of the first key).
 #include <fstream>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@ inline std::vector<KeyLine> read_key_list(const std::string& path) {
     Index number = 0;
     while (std::getline(in, line)) {
         ++number;
+        if (number == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
         const auto first = line.find_first_not_of(" \t\r");
         if (first == std::string::npos) continue;
         const auto last = line.find_last_not_of(" \t\r");
