@@ -21,6 +21,9 @@
 #include <vector>
 
 #include <libxsmm.h>
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
 
 #include "polytag/tensor/tensor.hpp"
 
@@ -39,15 +42,50 @@ struct Scratch {
     }
 };
 
-/// out (cols x rows, leading dimension ldo) = in^T, in (rows x cols, leading dimension ldi).
-/// 16 x 16 tiles so that both sides stay in cache lines.
+#if defined(__AVX__)
+/// One 8 x 8 block: out rows j = in columns j (unpack / shuffle / permute, 24 instructions).
+inline void transpose8x8(const float* in, Index ldi, float* out, Index ldo) {
+    __m256 r0 = _mm256_loadu_ps(in + 0 * ldi), r1 = _mm256_loadu_ps(in + 1 * ldi);
+    __m256 r2 = _mm256_loadu_ps(in + 2 * ldi), r3 = _mm256_loadu_ps(in + 3 * ldi);
+    __m256 r4 = _mm256_loadu_ps(in + 4 * ldi), r5 = _mm256_loadu_ps(in + 5 * ldi);
+    __m256 r6 = _mm256_loadu_ps(in + 6 * ldi), r7 = _mm256_loadu_ps(in + 7 * ldi);
+    const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(out + 0 * ldo, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(out + 1 * ldo, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(out + 2 * ldo, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(out + 3 * ldo, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(out + 4 * ldo, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(out + 5 * ldo, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(out + 6 * ldo, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(out + 7 * ldo, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+#endif
+
+/// out (cols x rows, leading dimension ldo) = in^T, in (rows x cols, leading dimension ldi):
+/// 8 x 8 register blocks (AVX builds) inside 32 x 32 cache tiles, scalar edges.
 inline void transpose(const float* in, Index rows, Index cols, Index ldi, float* out, Index ldo) {
-    constexpr Index kTile = 16;
+    constexpr Index kTile = 32;
     for (Index i0 = 0; i0 < rows; i0 += kTile) {
         const Index i1 = std::min(rows, i0 + kTile);
         for (Index j0 = 0; j0 < cols; j0 += kTile) {
             const Index j1 = std::min(cols, j0 + kTile);
-            for (Index i = i0; i < i1; ++i)
+            Index i = i0;
+#if defined(__AVX__)
+            for (; i + 8 <= i1; i += 8) {
+                Index j = j0;
+                for (; j + 8 <= j1; j += 8) transpose8x8(in + i * ldi + j, ldi, out + j * ldo + i, ldo);
+                for (; j < j1; ++j)
+                    for (Index r = i; r < i + 8; ++r) out[j * ldo + r] = in[r * ldi + j];
+            }
+#endif
+            for (; i < i1; ++i)
                 for (Index j = j0; j < j1; ++j) out[j * ldo + i] = in[i * ldi + j];
         }
     }
@@ -55,6 +93,7 @@ inline void transpose(const float* in, Index rows, Index cols, Index ldi, float*
 
 /// c (rows x cols, ldc) = in^T (+ c when accumulate), in (cols x rows, contiguous, ld = rows).
 inline void transpose_out(const float* in, Index rows, Index cols, float* c, Index ldc, bool accumulate) {
+    if (!accumulate) return transpose(in, cols, rows, rows, c, ldc);
     constexpr Index kTile = 16;
     for (Index i0 = 0; i0 < rows; i0 += kTile) {
         const Index i1 = std::min(rows, i0 + kTile);
