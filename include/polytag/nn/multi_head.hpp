@@ -1,5 +1,7 @@
 #pragma once
-// MultiHead<T, K>(in, hidden, init): K independent head networks over one representation,
+// MultiHead<T>(heads, in, hidden, init): K = heads independent head networks over one
+// representation (MultiHead<T, K>(in, hidden, init) fixes K at compile time: the same layer,
+// the same numbers; K = 0, the default, means the count is given at run time),
 //   head k = Dense(in -> hidden[0]) -> ReLU -> ... -> Dense(hidden.back() -> 1)   (linear output)
 // Input (B, in), shared by all heads, or (B, K, in), head k reading slice k (e.g. after
 // per-task AttentionPool). Output (B, K). Users add a Sigmoid layer after it.
@@ -35,16 +37,29 @@
 
 namespace polytag {
 
-template <typename T, Index K>
+template <typename T, Index Heads = 0>
 class MultiHead {
-    static_assert(K >= 1, "MultiHead needs at least one head");
+    static_assert(Heads >= 0, "MultiHead: the head count must be positive (or 0: given at run time)");
 
 public:
     using Scalar = T;
-    static constexpr Index tasks = K;
+    /// The compile-time head count, 0 when it is given at run time (see heads()).
+    static constexpr Index tasks = Heads;
 
+    /// MultiHead<T, K>(in, hidden, init): K heads fixed at compile time.
+    template <Index H = Heads, std::enable_if_t<H != 0, int> = 0>
     MultiHead(Index in_features, std::vector<Index> hidden = {}, Init init = Init::He)
-        : in_(in_features), hidden_(std::move(hidden)), init_(init) {
+        : MultiHead(Heads, in_features, std::move(hidden), init, RuntimeCount{}) {}
+    /// MultiHead<T>(heads, in, hidden, init): the head count at run time.
+    template <Index H = Heads, std::enable_if_t<H == 0, int> = 0>
+    MultiHead(Index heads, Index in_features, std::vector<Index> hidden = {}, Init init = Init::He)
+        : MultiHead(heads, in_features, std::move(hidden), init, RuntimeCount{}) {}
+
+private:
+    struct RuntimeCount {};
+    MultiHead(Index heads, Index in_features, std::vector<Index> hidden, Init init, RuntimeCount)
+        : heads_(heads), in_(in_features), hidden_(std::move(hidden)), init_(init) {
+        if (heads_ < 1) throw ShapeError("polytag::MultiHead: needs at least one head, got " + std::to_string(heads_));
         if (in_ < 1)
             throw ShapeError("polytag::MultiHead: in_features must be positive, got " + std::to_string(in_));
         for (Index h : hidden_)
@@ -57,29 +72,33 @@ public:
         act_.resize(layers);
         dact_.resize(layers);
         for (std::size_t i = 0; i < layers; ++i) {
-            const Shape w{K, hidden_[i], fan_in(i)}, b{K, hidden_[i]};
+            const Shape w{heads_, hidden_[i], fan_in(i)}, b{heads_, hidden_[i]};
             weight_[i] = Tensor<T>(w, T(0));
             dweight_[i] = Tensor<T>(w, T(0));
             bias_[i] = Tensor<T>(b, T(0));
             dbias_[i] = Tensor<T>(b, T(0));
         }
-        weight_out_ = Tensor<T>(Shape{K, last_width()}, T(0));
-        dweight_out_ = Tensor<T>(Shape{K, last_width()}, T(0));
-        bias_out_ = Tensor<T>(Shape{K}, T(0));
-        dbias_out_ = Tensor<T>(Shape{K}, T(0));
+        weight_out_ = Tensor<T>(Shape{heads_, last_width()}, T(0));
+        dweight_out_ = Tensor<T>(Shape{heads_, last_width()}, T(0));
+        bias_out_ = Tensor<T>(Shape{heads_}, T(0));
+        dbias_out_ = Tensor<T>(Shape{heads_}, T(0));
     }
 
+public:
+    /// Number of heads (tasks): the width of the output.
+    Index heads() const { return heads_; }
     Index in_features() const { return in_; }
+    Init init_kind() const { return init_; }
     const std::vector<Index>& hidden() const { return hidden_; }
 
     /// Per-sample (in) or (K, in) -> (K).
     Shape output_shape(const Shape& in) const {
         const bool shared = in.rank() == 1 && in[0] == in_;
-        const bool per_task = in.rank() == 2 && in[0] == K && in[1] == in_;
+        const bool per_task = in.rank() == 2 && in[0] == heads_ && in[1] == in_;
         if (!shared && !per_task)
-            throw ShapeError("polytag::MultiHead: expects (" + std::to_string(in_) + ",) or (" + std::to_string(K) +
+            throw ShapeError("polytag::MultiHead: expects (" + std::to_string(in_) + ",) or (" + std::to_string(heads_) +
                              ", " + std::to_string(in_) + ") per sample, input is " + in.str());
-        return Shape{K};
+        return Shape{heads_};
     }
 
     void init(Rng& rng) {
@@ -93,29 +112,29 @@ public:
 
     TensorView<const T> forward(TensorView<const T> x, Mode) {
         const bool shared = x.rank() == 2 && x.dim(1) == in_;
-        const bool per_task = x.rank() == 3 && x.dim(1) == K && x.dim(2) == in_;
+        const bool per_task = x.rank() == 3 && x.dim(1) == heads_ && x.dim(2) == in_;
         if (!shared && !per_task)
             throw ShapeError("polytag::MultiHead: expects (batch, " + std::to_string(in_) + ") or (batch, " +
-                             std::to_string(K) + ", " + std::to_string(in_) + "), input is " + x.shape().str());
+                             std::to_string(heads_) + ", " + std::to_string(in_) + "), input is " + x.shape().str());
         x_ = x;
         shared_ = shared;
         const Index batch = x.dim(0);
         for (std::size_t i = 0; i < hidden_.size(); ++i) {
             const Index h = hidden_[i], fin = fan_in(i);
-            act_[i].resize(Shape{batch, K * h});
+            act_[i].resize(Shape{batch, heads_ * h});
             MatrixRef<T> out = act_[i].mref();
             if (i == 0 && shared_) {
                 gemm<T>(Trans::No, Trans::Yes, T(1), x.mref(), stacked(weight_[0]), T(0), out);
             } else {
                 const MatrixRef<const T> in = layer_input(i);
-                for (Index k = 0; k < K; ++k)
+                for (Index k = 0; k < heads_; ++k)
                     gemm<T>(Trans::No, Trans::Yes, T(1), in.col_block(k * fin, fin), head_weight(i, k), T(0),
                             out.col_block(k * h, h));
             }
             add_bias<T>(out, bias_[i].data());
             act_[i].array() = act_[i].array().max(T(0));
         }
-        y_.resize(Shape{batch, K});
+        y_.resize(Shape{batch, heads_});
         if (hidden_.empty() && shared_) {
             gemm<T>(Trans::No, Trans::Yes, T(1), x.mref(), weight_out_.mref(), T(0), y_.mref());
             add_bias<T>(y_.mref(), bias_out_.data());
@@ -124,7 +143,7 @@ public:
             const Index w = last_width();
             auto wo = weight_out_.matrix().array();
             for (Index b = 0; b < batch; ++b)
-                y_.matrix().row(b) = (MatrixRef<const T>(z.data + b * z.ld, K, w).map().array() * wo)
+                y_.matrix().row(b) = (MatrixRef<const T>(z.data + b * z.ld, heads_, w).map().array() * wo)
                                          .rowwise()
                                          .sum()
                                          .matrix()
@@ -156,15 +175,15 @@ public:
         dwo.setZero();
         T* dz = nullptr;  // d loss / d z: into the last hidden layer's gradient, or dx
         if (layers) {
-            dact_[layers - 1].resize(Shape{batch, K * w});
+            dact_[layers - 1].resize(Shape{batch, heads_ * w});
             dz = dact_[layers - 1].data();
         } else if (need_dx) {
             dz = dx_.data();
         }
         for (Index b = 0; b < batch; ++b) {
             auto dyb = dy.matrix().row(b).transpose().array();
-            dwo.array() += MatrixRef<const T>(z.data + b * z.ld, K, w).map().array().colwise() * dyb;
-            if (dz) MatrixRef<T>(dz + b * K * w, K, w).map().array() = wo.colwise() * dyb;
+            dwo.array() += MatrixRef<const T>(z.data + b * z.ld, heads_, w).map().array().colwise() * dyb;
+            if (dz) MatrixRef<T>(dz + b * heads_ * w, heads_, w).map().array() = wo.colwise() * dyb;
         }
         if (layers == 0) return need_dx ? TensorView<const T>(dx_) : TensorView<const T>();
         for (std::size_t i = layers; i-- > 0;) {
@@ -179,14 +198,14 @@ public:
                 continue;
             }
             const MatrixRef<const T> in = layer_input(i);
-            MatrixRef<T> din(nullptr, batch, K * fin);
+            MatrixRef<T> din(nullptr, batch, heads_ * fin);
             if (i > 0) {
-                dact_[i - 1].resize(Shape{batch, K * fin});
+                dact_[i - 1].resize(Shape{batch, heads_ * fin});
                 din = dact_[i - 1].mref();
             } else if (need_dx) {
-                din = MatrixRef<T>(dx_.data(), batch, K * fin);
+                din = MatrixRef<T>(dx_.data(), batch, heads_ * fin);
             }
-            for (Index k = 0; k < K; ++k) {
+            for (Index k = 0; k < heads_; ++k) {
                 const MatrixRef<const T> gk = g.col_block(k * h, h);
                 gemm<T>(Trans::Yes, Trans::No, T(1), gk, in.col_block(k * fin, fin), T(0), head_weight_grad(i, k));
                 if (din.data) gemm<T>(Trans::No, Trans::No, T(1), gk, head_weight(i, k), T(0), din.col_block(k * fin, fin));
@@ -223,7 +242,7 @@ private:
     /// reads column block k. For i == 0 this is the per-task input; shared input is handled
     /// by the callers.
     MatrixRef<const T> layer_input(std::size_t i) const {
-        if (i == 0) return {x_.data(), x_.dim(0), K * in_};
+        if (i == 0) return {x_.data(), x_.dim(0), heads_ * in_};
         return act_[i - 1].mref();
     }
     /// weight (K, h, fin) read as the stacked (K * h, fin) matrix of all heads.
@@ -249,6 +268,7 @@ private:
         }
     }
 
+    Index heads_;  // K in the formulas above
     Index in_;
     std::vector<Index> hidden_;
     Init init_;
