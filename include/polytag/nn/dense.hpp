@@ -28,6 +28,7 @@ public:
 
     Index in_features() const { return in_; }
     Index out_features() const { return out_; }
+    Init init_kind() const { return init_; }
 
     Shape output_shape(const Shape& in) const {
         if (in.rank() < 1 || in[in.rank() - 1] != in_)

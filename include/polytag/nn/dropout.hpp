@@ -24,6 +24,8 @@ public:
     }
 
     double p() const { return p_; }
+    /// The constructor's seed (mixed into every reseed from a network's generator).
+    std::uint64_t seed() const { return seed_; }
 
     Shape output_shape(const Shape& in) const { return in; }
     void parameters(ParameterList<T>&, const std::string&) {}
