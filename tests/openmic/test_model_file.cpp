@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -51,9 +52,10 @@ void rewrite(const std::string& from, const std::string& to, const std::string& 
             if (replacement) entries.push_back(*replacement);
             continue;
         }
-        if (n == "format" || n == "config" || n == "training")
+        const bool text = r.dtype(n) == io::DType::Unicode;
+        if (text && r.shape(n).empty())
             entries.emplace_back(n, r.read_strings(n).at(0));
-        else if (n == "class_names") {
+        else if (text) {
             keep_s.push_back(r.read_strings(n));
             entries.emplace_back(n, keep_s.back());
         } else {
@@ -184,5 +186,120 @@ TEST_CASE("Corrupt and mismatched model files are refused with errors naming fil
         io::NpzEntry x("trunk.9.weight", extra);
         rewrite(good, bad, "", &x);
         CHECK_THAT(load_error(bad), Catch::Contains("trunk.9.weight") && Catch::Contains("unexpected"));
+    }
+}
+
+TEST_CASE("parameter_shapes(config) lists exactly the network's parameters", "[model][file]") {
+    for (PoolKind pool : {PoolKind::Attention, PoolKind::Mean, PoolKind::Max})
+        for (std::vector<int> head : {std::vector<int>{}, std::vector<int>{8}, std::vector<int>{6, 3}}) {
+            ModelConfig c;
+            c.trunk = {12, 7};
+            c.head = head;
+            c.pool = pool;
+            RelevanceNet<float> net(c);
+            const auto params = net.parameters();
+            const auto shapes = parameter_shapes(c);
+            REQUIRE(params.size() == shapes.size());
+            std::uint64_t count = 0;
+            for (std::size_t i = 0; i < params.size(); ++i) {
+                CHECK(params[i].name == shapes[i].name);
+                CHECK(params[i].value.shape() == shapes[i].shape);
+                count += std::uint64_t(params[i].value.size());
+            }
+            CHECK(parameter_count(c) == count);
+        }
+}
+
+TEST_CASE("Hostile model files: float64 weights, a compression bomb, a frames count out of range", "[model][file][hostile]") {
+    const std::string good = temp_path("good2.npz"), bad = temp_path("bad2.npz");
+    trained_looking_model().save(good);
+    SECTION("a float64 weight is refused, naming the dtype") {
+        Tensor<double> w(Shape{20}, 0.0);
+        io::NpzEntry e("head.bias_out", w);
+        rewrite(good, bad, "head.bias_out", &e);
+        CHECK_THAT(load_error(bad), Catch::Contains("bad2.npz") && Catch::Contains("head.bias_out") &&
+                                        Catch::Contains("float64") && Catch::Contains("float32"));
+    }
+    SECTION("a float64 normaliser is refused") {
+        Tensor<double> s(Shape{128}, 1.0);
+        io::NpzEntry e("normalizer.std", s);
+        rewrite(good, bad, "normalizer.std", &e);
+        CHECK_THAT(load_error(bad), Catch::Contains("normalizer.std") && Catch::Contains("float64"));
+    }
+    SECTION("frames beyond the bound blame the config") {
+        io::NpzEntry e("config", std::string(R"({"trunk": [24, 16], "head": [4], "frames": 5000})"));
+        rewrite(good, bad, "config", &e);
+        CHECK_THAT(load_error(bad), Catch::Contains("config.frames") && Catch::Contains("4096"));
+    }
+    SECTION("arrays declaring far more than the file holds (deflated zeros)") {
+        ModelConfig c;
+        c.trunk = {8192};
+        std::vector<io::NpzEntry> entries;
+        entries.emplace_back("format", std::string(kModelFormat));
+        entries.emplace_back("config", to_json(c).dump());
+        std::vector<std::string> names(release_instrument_names().begin(), release_instrument_names().end());
+        entries.emplace_back("class_names", names);
+        std::vector<Tensor<float>> keep;
+        keep.reserve(16);
+        keep.emplace_back(Shape{128}, 0.0f);
+        entries.emplace_back("normalizer.mean", keep.back());
+        keep.emplace_back(Shape{128}, 1.0f);
+        entries.emplace_back("normalizer.std", keep.back());
+        for (const auto& p : parameter_shapes(c)) {
+            keep.emplace_back(p.shape, 0.0f);
+            entries.emplace_back(p.name, keep.back());
+        }
+        io::save_npz(bad, entries, /*compressed=*/true);
+        CHECK_THAT(load_error(bad), Catch::Contains("bad2.npz") && Catch::Contains("declare"));
+    }
+}
+
+TEST_CASE("An ensemble file loads like a single model and predicts the members' mean", "[model][file][ensemble]") {
+    std::vector<RelevanceModel> members;
+    members.push_back(trained_looking_model(PoolKind::Attention));
+    members.push_back(trained_looking_model(PoolKind::Mean));
+    members.push_back(trained_looking_model(PoolKind::Max));
+    const Tensor<std::uint8_t> x = clips(11);
+    std::vector<Tensor<float>> each;
+    for (const auto& m : members) each.push_back(m.predict(x));
+    const RelevanceModel e = RelevanceModel::ensemble(std::move(members));
+    CHECK(e.members() == 3);
+    CHECK(e.is_ensemble());
+    CHECK_THROWS_AS(e.net(), ValueError);
+    const Tensor<float> mean = e.predict(x);
+    for (Index i = 0; i < mean.size(); ++i)
+        CHECK(mean[i] == Approx((each[0][i] + each[1][i] + each[2][i]) / 3.0f).margin(1e-6));
+    const auto one = e.predict(x.data());
+    for (Index k = 0; k < 20; ++k) CHECK(one[std::size_t(k)] == Approx(mean(0, k)).margin(1e-6));
+
+    const std::string path = temp_path("ensemble.npz");
+    e.save(path, R"({"folds": 3})");
+    io::NpzReader r(path);
+    CHECK(r.read_strings("format").at(0) == kEnsembleFormat);
+    CHECK(r.read_strings("members").at(0) == "3");
+    CHECK(r.contains("member.2.head.bias_out"));
+    const RelevanceModel back = RelevanceModel::load(path);
+    CHECK(back.members() == 3);
+    CHECK(back.config(1).pool == PoolKind::Mean);
+    const Tensor<float> again = back.predict(x);
+    CHECK(std::memcmp(again.data(), mean.data(), sizeof(float) * std::size_t(mean.size())) == 0);
+
+    const std::string bad = temp_path("bad-ensemble.npz");
+    SECTION("a missing member weight names the member") {
+        rewrite(path, bad, "member.1.trunk.0.weight", nullptr);
+        CHECK_THAT(load_error(bad), Catch::Contains("member.1.trunk.0.weight") && Catch::Contains("missing"));
+    }
+    SECTION("a member count that does not match") {
+        io::NpzEntry n("members", std::string("4"));
+        rewrite(path, bad, "members", &n);
+        CHECK_THAT(load_error(bad), Catch::Contains("member.3.config") && Catch::Contains("missing"));
+        io::NpzEntry z("members", std::string("0"));
+        rewrite(path, bad, "members", &z);
+        CHECK_THAT(load_error(bad), Catch::Contains("'members'"));
+    }
+    SECTION("a member for other clips") {
+        io::NpzEntry c("member.2.config", std::string(R"({"trunk": [24, 16], "head": [4], "pool": "max", "frames": 9})"));
+        rewrite(path, bad, "member.2.config", &c);
+        CHECK_THAT(load_error(bad), Catch::Contains("member.2.config"));
     }
 }

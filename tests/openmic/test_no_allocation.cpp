@@ -5,8 +5,15 @@
 // array inside its own GEMMs, which is not polytag's doing; operator new is what we own).
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+
 #include "support/counting_allocator.hpp"
 
+#include "polytag/io/npz.hpp"
+#include "polytag/openmic/relevance_model.hpp"
 #include "polytag/openmic/synthetic.hpp"
 #include "tool/progress.hpp"
 #include "polytag/openmic/trainer.hpp"
@@ -51,4 +58,73 @@ TEST_CASE("The training batch loop does not allocate after the first batch", "[m
             CHECK(at_end - at_start == 0);
         }
     }
+}
+
+namespace {
+std::string hostile_path(const std::string& name) {
+    const auto dir = std::filesystem::temp_directory_path() / ("polytag_test_hostile_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    return (dir / name).string();
+}
+}  // namespace
+
+TEST_CASE("A model file whose config claims a huge network costs a small multiple of its own size",
+          "[model][file][alloc][hostile]") {
+    // A small real model, then the same arrays under configs that claim far more.
+    ModelConfig small;
+    small.trunk = {24, 16};
+    small.head = {4};
+    RelevanceModel m(small, 3);
+    m.set_normalizer(Normalizer::identity(128));
+    const std::string good = hostile_path("good.npz");
+    m.save(good);
+    io::NpzReader r(good);
+    std::vector<Tensor<float>> arrays;
+    std::vector<std::string> names;
+    for (const auto& n : r.names())
+        if (n != "format" && n != "config" && n != "class_names") {
+            names.push_back(n);
+            arrays.push_back(r.read<float>(n));
+        }
+    const std::vector<std::string> class_names = r.read_strings("class_names");
+    for (const char* config : {R"({"trunk": [32768, 32768], "head": [4]})", R"({"trunk": [24, 16], "head": [65536]})",
+                               R"({"trunk": [65536, 65536, 65536]})", R"({"trunk": [24, 16], "head": [4], "frames": 100000})"}) {
+        INFO(config);
+        std::vector<io::NpzEntry> entries;
+        entries.emplace_back("format", std::string(kModelFormat));
+        entries.emplace_back("config", std::string(config));
+        entries.emplace_back("class_names", class_names);
+        for (std::size_t i = 0; i < names.size(); ++i) entries.emplace_back(names[i], arrays[i]);
+        const std::string bad = hostile_path("huge-config.npz");
+        io::save_npz(bad, entries);
+        const auto file_bytes = std::filesystem::file_size(bad);
+        const unsigned long long before = test::operator_new_bytes();
+        const auto t0 = std::chrono::steady_clock::now();
+        std::string message;
+        try {
+            RelevanceModel::load(bad);
+        } catch (const IoError& e) {
+            message = e.what();
+        }
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const unsigned long long bytes = test::operator_new_bytes() - before;
+        INFO(message << "; " << bytes << " bytes allocated for a file of " << file_bytes);
+        CHECK_THAT(message, Catch::Contains(bad) && Catch::Contains("config"));
+        CHECK(message.find('\n') == std::string::npos);
+        CHECK(seconds < 2.0);
+        CHECK(bytes < 8 * file_bytes);
+    }
+}
+
+TEST_CASE("Loading a good model file costs a small multiple of its size", "[model][file][alloc]") {
+    ModelConfig c;  // the default model, 256 units
+    RelevanceModel m(c, 3);
+    const std::string path = hostile_path("default.npz");
+    m.save(path);
+    const auto file_bytes = std::filesystem::file_size(path);
+    const unsigned long long before = test::operator_new_bytes();
+    const RelevanceModel back = RelevanceModel::load(path);
+    const unsigned long long bytes = test::operator_new_bytes() - before;
+    INFO(bytes << " bytes allocated for a file of " << file_bytes);
+    CHECK(bytes < 6 * file_bytes);
 }

@@ -53,11 +53,11 @@ TEST_CASE("A short training run clearly beats the untrained model on validation"
     Batch<float> scratch;
     Tensor<float> pred;
     predict_rows(m.net(), d, m.normalizer(), split.validation, scratch, pred);
-    const double mse0 = masked_mse_of(pred, d, split.validation), ap0 = macro_ap_of(pred, d, split.validation);
+    const double mse0 = observed_mse(pred, d, split.validation), ap0 = evaluate(pred, d, split.validation).macro.ap;
 
     const TrainingHistory h = train(m, d, split.train, split.validation, short_training(6));
     predict_rows(m.net(), d, m.normalizer(), split.validation, scratch, pred);
-    const double mse1 = masked_mse_of(pred, d, split.validation), ap1 = macro_ap_of(pred, d, split.validation);
+    const double mse1 = observed_mse(pred, d, split.validation), ap1 = evaluate(pred, d, split.validation).macro.ap;
     INFO("untrained mse " << mse0 << " ap " << ap0 << "; trained mse " << mse1 << " ap " << ap1);
     CHECK(mse1 < 0.8 * mse0);
     CHECK(ap1 > ap0 + 0.1);

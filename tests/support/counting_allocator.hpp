@@ -13,14 +13,17 @@
 namespace polytag::test::detail {
 std::atomic<long> g_new_calls{0};
 std::atomic<long> g_malloc_calls{0};
+std::atomic<unsigned long long> g_new_bytes{0};
 
 void* counted_new(std::size_t n) {
     g_new_calls.fetch_add(1, std::memory_order_relaxed);
+    g_new_bytes.fetch_add(n, std::memory_order_relaxed);
     if (void* p = std::malloc(n ? n : 1)) return p;
     throw std::bad_alloc();
 }
 void* counted_new_aligned(std::size_t n, std::align_val_t al) {
     g_new_calls.fetch_add(1, std::memory_order_relaxed);
+    g_new_bytes.fetch_add(n, std::memory_order_relaxed);
     void* p = nullptr;
     const std::size_t a = std::max(static_cast<std::size_t>(al), sizeof(void*));
     if (::posix_memalign(&p, a, n ? n : 1) != 0) throw std::bad_alloc();
@@ -90,6 +93,8 @@ void* realloc(void* p, std::size_t n) {
 namespace polytag::test {
 /// Calls of any operator new so far.
 inline long operator_new_calls() { return detail::g_new_calls.load(); }
+/// Bytes requested from any operator new so far (a cumulative count: it bounds the peak).
+inline unsigned long long operator_new_bytes() { return detail::g_new_bytes.load(); }
 /// Calls of malloc/calloc/realloc so far (always 0 where kCountsMalloc is false).
 inline long malloc_calls() { return detail::g_malloc_calls.load(); }
 #if defined(POLYTAG_TEST_COUNTS_MALLOC)

@@ -2,6 +2,8 @@
 // Gathering a mini-batch: rows of a Dataset in any order -> float buffers the network eats.
 // Buffers are Tensors resized per call, so once they have held the largest batch, gathering
 // never allocates again.
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "polytag/openmic/dataset.hpp"
@@ -47,6 +49,22 @@ void gather_batch(const Dataset& d, const Normalizer& norm, const std::vector<In
         throw ValueError("polytag::openmic::gather_batch: [" + std::to_string(begin) + ", " + std::to_string(end) +
                          ") outside an order of " + std::to_string(order.size()) + " rows");
     gather_batch(d, norm, order.data() + begin, end - begin, out);
+}
+
+/// The uint8 clips of `rows` of `d`, in that order, as one (rows, frames, dims) tensor (the
+/// input of RelevanceModel::predict). Throws ValueError for a row out of range.
+inline Tensor<std::uint8_t> gather_clips(const Dataset& d, const std::vector<Index>& rows) {
+    const Index clip = d.frames() * d.dims();
+    Tensor<std::uint8_t> x(Shape{static_cast<Index>(rows.size()), d.frames(), d.dims()});
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const Index r = rows[i];
+        if (r < 0 || r >= d.size())
+            throw ValueError("polytag::openmic::gather_clips: row " + std::to_string(r) + " outside [0, " +
+                             std::to_string(d.size()) + ")");
+        std::copy(d.features().data() + r * clip, d.features().data() + (r + 1) * clip,
+                  x.data() + static_cast<Index>(i) * clip);
+    }
+    return x;
 }
 
 }  // namespace polytag::openmic

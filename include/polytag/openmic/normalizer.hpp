@@ -2,6 +2,7 @@
 // Normalizer: per-feature standardisation (x - mean) / std of the uint8 VGGish bytes, with
 // statistics from the training part only. The model file stores `mean` and `std`, and
 // training and prediction convert through the same apply(), so they see identical floats.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -53,6 +54,39 @@ struct Normalizer {
         return out;
     }
 
+    /// The same over a floating-point per-clip input (clip_input.hpp) `values` (N, ...): the
+    /// statistics of its last axis over every other axis of `rows`, summed in double in row
+    /// order (deterministic). A scalar per clip is one dimension.
+    static Normalizer fit_values(const Tensor<float>& values, const std::vector<Index>& rows, float min_std = 1e-3f) {
+        if (values.rank() < 1) throw ShapeError("polytag::openmic::Normalizer::fit_values: a 0-d array");
+        if (rows.empty()) throw ValueError("polytag::openmic::Normalizer::fit_values: no rows to fit on");
+        const Index n = values.dim(0), per = n ? values.size() / n : 0;
+        const Index d = values.rank() == 1 ? 1 : values.dim(values.rank() - 1), steps = per / d;
+        std::vector<double> sum(static_cast<std::size_t>(d), 0.0), sum_sq(static_cast<std::size_t>(d), 0.0);
+        for (Index r : rows) {
+            if (r < 0 || r >= n)
+                throw ValueError("polytag::openmic::Normalizer::fit_values: row " + std::to_string(r) + " outside [0, " +
+                                 std::to_string(n) + ")");
+            const float* x = values.data() + r * per;
+            for (Index f = 0; f < steps; ++f, x += d)
+                for (Index j = 0; j < d; ++j) {
+                    sum[static_cast<std::size_t>(j)] += x[j];
+                    sum_sq[static_cast<std::size_t>(j)] += double(x[j]) * x[j];
+                }
+        }
+        const double count = static_cast<double>(rows.size()) * static_cast<double>(steps);
+        Normalizer out;
+        out.mean.resize(static_cast<std::size_t>(d));
+        out.std.resize(static_cast<std::size_t>(d));
+        for (std::size_t j = 0; j < static_cast<std::size_t>(d); ++j) {
+            const double m = sum[j] / count;
+            const double s = std::sqrt(std::max(0.0, sum_sq[j] / count - m * m));
+            out.mean[j] = static_cast<float>(m);
+            out.std[j] = s < min_std ? 1.0f : static_cast<float>(s);
+        }
+        return out;
+    }
+
     /// mean 0, std 1 in every dimension: the raw byte values as floats.
     static Normalizer identity(Index dims) {
         return Normalizer{std::vector<float>(static_cast<std::size_t>(dims), 0.0f),
@@ -70,9 +104,9 @@ struct Normalizer {
                                  std::to_string(mean[j]) + " and std " + std::to_string(std[j]));
     }
 
-    /// Converts `frames` frames of dims() bytes each: out = (x - mean) / std, in T.
-    template <typename T>
-    void apply(const std::uint8_t* x, Index frames, T* out) const {
+    /// Converts `frames` frames of dims() values each (bytes or floats): out = (x - mean) / std, in T.
+    template <typename In, typename T>
+    void apply(const In* x, Index frames, T* out) const {
         const Index d = dims();
         for (Index f = 0; f < frames; ++f, x += d, out += d)
             for (Index j = 0; j < d; ++j)

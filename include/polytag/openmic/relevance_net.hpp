@@ -20,7 +20,8 @@
 #include <variant>
 #include <vector>
 
-#include "polytag/openmic/config.hpp"
+#include "polytag/openmic/model_config.hpp"
+#include "polytag/openmic/parameter_layout.hpp"
 #include "polytag/nn/activation.hpp"
 #include "polytag/nn/attention_pool.hpp"
 #include "polytag/nn/dense.hpp"
@@ -30,9 +31,6 @@
 #include "polytag/nn/pooling.hpp"
 
 namespace polytag::openmic {
-
-/// Instruments scored by the model (the OpenMIC-2018 label columns).
-constexpr Index kClasses = 20;
 
 template <typename T>
 class RelevanceNet {
@@ -67,8 +65,6 @@ public:
     }
 
     const ModelConfig& config() const { return config_; }
-    /// Width of the pooled per-frame representation (the last trunk width).
-    Index embedding_width() const { return config_.trunk.back(); }
 
     Shape output_shape(const Shape& in) const {
         if (in != Shape{config_.frames, config_.features})
@@ -100,12 +96,11 @@ public:
     /// x: (B, frames, features) normalised clips -> (B, 20) relevances (the net's own buffer).
     TensorView<const T> forward(TensorView<const T> x, Mode mode) {
         polytag::detail::check_batch("openmic::RelevanceNet", x.shape(), Shape{config_.frames, config_.features});
-        // A Dropout with p = 0 is the identity: skipped, so it costs no copy.
-        if (input_dropout_.p() > 0) x = input_dropout_.forward(x, mode);
+        x = input_dropout_.forward(x, mode);  // p = 0 or Eval: x itself, no copy
         for (auto& b : blocks_) {
             x = b.dense.forward(x, mode);
             x = std::visit([&](auto& a) { return a.forward(x, mode); }, b.activation);
-            if (b.dropout.p() > 0) x = b.dropout.forward(x, mode);
+            x = b.dropout.forward(x, mode);
         }
         x = std::visit([&](auto& p) { return p.forward(x, mode); }, pool_);
         x = head_.forward(x, mode);
@@ -120,12 +115,12 @@ public:
         dy = std::visit([&](auto& p) { return p.backward(dy, true); }, pool_);
         for (std::size_t i = blocks_.size(); i-- > 0;) {
             Block& b = blocks_[i];
-            if (b.dropout.p() > 0) dy = b.dropout.backward(dy, true);
+            dy = b.dropout.backward(dy, true);
             dy = std::visit([&](auto& a) { return a.backward(dy, true); }, b.activation);
             dy = b.dense.backward(dy, i > 0 || need_dx);
         }
         if (!need_dx) return {};
-        return input_dropout_.p() > 0 ? input_dropout_.backward(dy, true) : dy;
+        return input_dropout_.backward(dy, true);
     }
 
     void parameters(ParameterList<T>& out, const std::string& prefix = "") {
@@ -138,12 +133,6 @@ public:
         ParameterList<T> out;
         parameters(out, "");
         return out;
-    }
-
-    /// Restarts every Dropout's mask sequence from `seed` (per layer), for reproducible runs.
-    void reseed_dropout(std::uint64_t seed) {
-        input_dropout_.reseed(seed * 1000003u + 999);
-        for (std::size_t i = 0; i < blocks_.size(); ++i) blocks_[i].dropout.reseed(seed * 1000003u + i);
     }
 
     const std::vector<Block>& blocks() const { return blocks_; }
@@ -167,7 +156,8 @@ private:
     static Head make_head(const ModelConfig& c) {
         c.validate();
         std::vector<Index> hidden(c.head.begin(), c.head.end());
-        // Glorot keeps the initial logits small: relevances start near 0.5, not saturated.
+        // The Init kind is what MultiHead::init would draw; init() below overwrites every
+        // weight with torch's fan-in uniform scale (see there).
         return Head(c.trunk.back(), std::move(hidden), c.head.empty() ? Init::Glorot : Init::He);
     }
 

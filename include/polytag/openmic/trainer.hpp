@@ -3,9 +3,10 @@
 // the validation rows.
 //
 // - normalisation statistics from the training rows (stored in the model);
-// - Adam or AdamW, mini-batches in a seeded shuffled order, linear warm-up then cosine decay;
+// - Adam, AdamW or Sgd (with momentum), mini-batches in a seeded shuffled order, linear warm-up then cosine decay;
 // - masked MSE (default) or masked BCE on the observed labels only;
-// - after every epoch: validation masked MSE (the early-stopping criterion) and macro AP;
+// - after every epoch: validation masked MSE pooled over the observed labels (the early-stopping
+//   criterion, observed_mse) and macro AP (evaluate, the same as the test report's);
 //   the best weights are kept and restored at the end;
 // - a stop request (TrainHooks::stop, e.g. a flag set by a Ctrl-C handler) ends training after
 //   the current batch; the partial epoch is validated too and the best weights so far are restored.
@@ -23,42 +24,25 @@
 #include <variant>
 #include <vector>
 
-#include "polytag/openmic/batch.hpp"
-#include "polytag/openmic/dataset.hpp"
-#include "polytag/openmic/normalizer.hpp"
 #include "polytag/loss/masked_bce.hpp"
 #include "polytag/loss/masked_mse.hpp"
-#include "polytag/metrics/ranking.hpp"
-#include "polytag/openmic/config.hpp"
+#include "polytag/openmic/batch.hpp"
+#include "polytag/openmic/dataset.hpp"
+#include "polytag/openmic/dataset_evaluation.hpp"
+#include "polytag/openmic/normalizer.hpp"
 #include "polytag/openmic/relevance_model.hpp"
+#include "polytag/openmic/train_config.hpp"
+#include "polytag/openmic/train_hooks.hpp"
 #include "polytag/openmic/training_history.hpp"
 #include "polytag/optim/adam.hpp"
 #include "polytag/optim/adamw.hpp"
+#include "polytag/optim/sgd.hpp"
 #include "polytag/optim/clip.hpp"
 #include "polytag/optim/schedule.hpp"
 #include "polytag/tensor/random.hpp"
 #include "polytag/tensor/threads.hpp"
 
 namespace polytag::openmic {
-
-/// Receives a training run's progress (a progress bar, a log). Every member may be left as is.
-struct TrainObserver {
-    virtual ~TrainObserver() = default;
-    virtual void note(const std::string& /*text*/) {}
-    /// After every batch; must not allocate (the batch loop does not).
-    virtual void batch(int /*epoch*/, int /*epochs*/, int /*batch*/, int /*batches*/, double /*running_loss*/) {}
-    virtual void epoch(const EpochStats& /*stats*/, int /*epochs*/, bool /*improved*/) {}
-};
-
-/// Optional observers and controls of a training run. Nothing here is process-global: two
-/// runs in one process (threads, folds) each have their own.
-struct TrainHooks {
-    TrainObserver* progress = nullptr;  ///< none when null
-    /// Polled after every batch; nonzero stops training (e.g. a flag a SIGINT handler sets).
-    const volatile std::sig_atomic_t* stop = nullptr;
-    /// Called after every optimiser step with the 1-based epoch and batch (tests use it).
-    std::function<void(int epoch, int batch)> on_batch;
-};
 
 /// Scores `rows` of `data` with the network in Eval mode, in chunks: (rows, 20) into `out`.
 inline void predict_rows(RelevanceModel::Net& net, const Dataset& data, const Normalizer& norm,
@@ -74,47 +58,13 @@ inline void predict_rows(RelevanceModel::Net& net, const Dataset& data, const No
     }
 }
 
-/// Observed-label masked MSE of predictions (rows of `rows` in `data`).
-inline double masked_mse_of(const Tensor<float>& pred, const Dataset& data, const std::vector<Index>& rows) {
-    double sum = 0;
-    Index n = 0;
-    for (std::size_t i = 0; i < rows.size(); ++i)
-        for (Index k = 0; k < kClasses; ++k) {
-            const Index r = rows[i];
-            if (data.mask()[r * kClasses + k] == 0.0f) continue;
-            const double d = double(pred[Index(i) * kClasses + k]) - double(data.y_true()[r * kClasses + k]);
-            sum += d * d;
-            ++n;
-        }
-    return n ? sum / double(n) : 0.0;
-}
-
-/// Macro average precision over the instruments (positives: observed relevance > 0.5).
-inline double macro_ap_of(const Tensor<float>& pred, const Dataset& data, const std::vector<Index>& rows) {
-    double total = 0;
-    int counted = 0;
-    std::vector<float> scores;
-    std::vector<unsigned char> labels;
-    for (Index k = 0; k < kClasses; ++k) {
-        scores.clear();
-        labels.clear();
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            const Index r = rows[i];
-            if (data.mask()[r * kClasses + k] == 0.0f) continue;
-            scores.push_back(pred[Index(i) * kClasses + k]);
-            labels.push_back(data.y_true()[r * kClasses + k] > 0.5f ? 1 : 0);
-        }
-        const double ap = metrics::average_precision(scores, labels);
-        if (std::isfinite(ap)) total += ap, ++counted;
-    }
-    return counted ? total / counted : 0.0;
-}
-
 namespace detail {
 
-using Optimizer = std::variant<Adam<float>, AdamW<float>>;
+using Optimizer = std::variant<Adam<float>, AdamW<float>, Sgd<float>>;
 
 inline Optimizer make_optimizer(const TrainConfig& c, ParameterList<float> params) {
+    if (c.optimizer == OptimizerKind::Sgd)
+        return Sgd<float>(std::move(params), SgdOptions<float>{float(c.lr), float(c.momentum), 0.0f, float(c.weight_decay), false});
     if (c.optimizer == OptimizerKind::Adam)
         return Adam<float>(std::move(params), AdamOptions<float>{float(c.lr), 0.9f, 0.999f, 1e-8f, float(c.weight_decay)});
     return AdamW<float>(std::move(params), AdamWOptions<float>{float(c.lr), 0.9f, 0.999f, 1e-8f, float(c.weight_decay)});
@@ -160,7 +110,8 @@ inline TrainingHistory train(RelevanceModel& model, const Dataset& data, const s
     const auto t0 = clock::now();
     auto seconds_since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
 
-    set_num_threads(config.threads);
+    // Process-global: set only when it differs (cross_validate sets it once for all its folds).
+    if (num_threads() != config.threads) set_num_threads(config.threads);
     model.set_normalizer(Normalizer::fit(data.features(), train_rows));
     const Normalizer& norm = model.normalizer();
     RelevanceModel::Net& net = model.net();
@@ -222,8 +173,8 @@ inline TrainingHistory train(RelevanceModel& model, const Dataset& data, const s
         EpochStats e;
         e.epoch = epoch;
         e.train_loss = loss_sum / std::max(1, done);
-        e.val_loss = masked_mse_of(val_pred, data, validation_rows);
-        e.val_ap = macro_ap_of(val_pred, data, validation_rows);
+        e.val_loss = observed_mse(val_pred, data, validation_rows);
+        e.val_ap = evaluate(val_pred, data, validation_rows).macro.ap;
         e.lr = schedule(step - 1);
         e.seconds = seconds_since(te);
         e.elapsed = seconds_since(t0);
