@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <tuple>
 #include <vector>
@@ -125,7 +126,7 @@ TEST_CASE("gemm_u8s8's float epilogue applies scale, bias and ReLU per channel",
                         CHECK(got == -99.0f);  // padding untouched
                         continue;
                     }
-                    float want = scale[std::size_t(j)] * float(ref[std::size_t(i * n + j)]) + bias[std::size_t(j)];
+                    float want = std::fma(scale[std::size_t(j)], float(ref[std::size_t(i * n + j)]), bias[std::size_t(j)]);
                     if (relu) want = std::max(want, 0.0f);
                     CHECK(got == want);
                 }
