@@ -301,19 +301,32 @@ TEST_CASE("Conv2d -> ReLU -> MaxPool2d -> Flatten -> Dense composes in Sequentia
 }
 
 TEST_CASE("Conv2d forward and backward are the same when the window matrix is built in chunks", "[nn][conv]") {
-    // 1 MB chunks of (9 * 64) doubles per row: 227 rows, so 2 x 16 x 16 = 512 output pixels take
-    // three chunks, the last one partial. Backward against the adjoint written out as loops.
+    // 1 MB chunks of (9 * 64) doubles per row: a target of 227 output pixels. 16x16 outputs
+    // (256 per sample) split into chunks of 128 (a divisor); 10x10 ones (100) into chunks of
+    // two samples, the last one partial at batch 3; 13x19 ones (247 = 13 * 19, no divisor
+    // near 227) into 227-row chunks that start in the middle of a sample. Backward is checked
+    // against the adjoint written out as loops.
+    struct Chunked {
+        Index batch, out_h, out_w;
+        Size2d stride;
+    };
     Rng rng(108);
-    for (Size2d stride : {Size2d{1, 1}, Size2d{2, 1}}) {
-        INFO("stride " << stride.str());
-        const Index batch = 2, h = 16 * stride.h, w = 16, cin = 64, cout = 3;
-        Conv2d<double> conv(cin, cout, {3, 3}, stride);
+    for (const Chunked& c : {Chunked{2, 16, 16, {1, 1}}, Chunked{2, 16, 16, {2, 1}}, Chunked{3, 10, 10, {1, 1}},
+                             Chunked{2, 13, 19, {1, 2}}}) {
+        INFO("batch " << c.batch << ", output " << c.out_h << "x" << c.out_w << ", stride " << c.stride.str());
+        const Index h = c.out_h * c.stride.h, w = c.out_w * c.stride.w, cin = 64, cout = 3;
+        Index oh, ow, top, left;
+        tf_axis(h, 3, c.stride.h, Padding::Same, oh, top);
+        tf_axis(w, 3, c.stride.w, Padding::Same, ow, left);
+        REQUIRE(oh == c.out_h);
+        REQUIRE(ow == c.out_w);
+        Conv2d<double> conv(cin, cout, {3, 3}, c.stride);
         test::randomize_parameters(conv, rng);
-        Tensor<double> x(Shape{batch, h, w, cin});
+        Tensor<double> x(Shape{c.batch, h, w, cin});
         test::fill_uniform(x, rng);
-        const Tensor<double> want = reference_conv(x, conv.weight(), &conv.bias(), stride, Padding::Same);
+        const Tensor<double> want = reference_conv(x, conv.weight(), &conv.bias(), c.stride, Padding::Same);
         auto y = conv.forward(x, Mode::Train);
-        REQUIRE(y.shape() == Shape{batch, 16, 16, cout});
+        REQUIRE(y.shape() == Shape{c.batch, oh, ow, cout});
         double worst = 0;
         for (Index i = 0; i < y.size(); ++i) worst = std::max(worst, std::abs(y[i] - want[i]));
         CHECK(worst < 1e-12);
@@ -321,21 +334,19 @@ TEST_CASE("Conv2d forward and backward are the same when the window matrix is bu
         Tensor<double> dy(y.shape());
         test::fill_uniform(dy, rng);
         Tensor<double> dx_want(x.shape(), 0.0), dw_want(conv.weight().shape(), 0.0), db_want(Shape{cout}, 0.0);
-        for (Index b = 0; b < batch; ++b)
-            for (Index oi = 0; oi < 16; ++oi)
-                for (Index oj = 0; oj < 16; ++oj)
+        for (Index b = 0; b < c.batch; ++b)
+            for (Index oi = 0; oi < oh; ++oi)
+                for (Index oj = 0; oj < ow; ++oj)
                     for (Index o = 0; o < cout; ++o) {
                         const double g = dy(b, oi, oj, o);
                         db_want[o] += g;
                         for (Index ki = 0; ki < 3; ++ki)
                             for (Index kj = 0; kj < 3; ++kj) {
-                                // SAME, 3x3: pad 1 on top/left at stride 1; at stride 2 an even
-                                // input pads 1 in total, all of it at the bottom.
-                                const Index i = oi * stride.h - (stride.h == 1 ? 1 : 0) + ki, j = oj - 1 + kj;
+                                const Index i = oi * c.stride.h - top + ki, j = oj * c.stride.w - left + kj;
                                 if (i < 0 || i >= h || j < 0 || j >= w) continue;
-                                for (Index c = 0; c < cin; ++c) {
-                                    dw_want(ki, kj, c, o) += g * x(b, i, j, c);
-                                    dx_want(b, i, j, c) += g * conv.weight()(ki, kj, c, o);
+                                for (Index ch = 0; ch < cin; ++ch) {
+                                    dw_want(ki, kj, ch, o) += g * x(b, i, j, ch);
+                                    dx_want(b, i, j, ch) += g * conv.weight()(ki, kj, ch, o);
                                 }
                             }
                     }

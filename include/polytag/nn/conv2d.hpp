@@ -169,10 +169,12 @@ public:
             for (Index m0 = 0; m0 < m; m0 += rows) {
                 const Index n = std::min(rows, m - m0);
                 detail::im2col(x.data(), m0, m0 + n, in_, geom_, kernel_, stride_, cols_.data());
-                gemm<T>(Trans::No, Trans::No, T(1), MatrixRef<const T>(cols_.data(), n, k), weight_matrix(), T(0),
-                        y.row_block(m0, n));
+                const MatrixRef<T> yc = y.row_block(m0, n);
+                gemm<T>(Trans::No, Trans::No, T(1), MatrixRef<const T>(cols_.data(), n, k), weight_matrix(), T(0), yc);
+                if (has_bias_) add_bias<T>(yc, bias_.data());  // while the chunk is in cache
             }
             cols_hold_all_ = rows >= m;
+            return y_;
         }
         if (has_bias_) add_bias<T>(y, bias_.data());
         return y_;
@@ -195,6 +197,7 @@ public:
         }
         // Chunk by chunk as in forward: dW accumulates cols^T dy, dx gathers dcols = dy W^T.
         const Index rows = chunk_rows(m);
+        if (m == 0) dweight_.set_zero();  // an empty batch: no chunk writes dW
         if (need_dx) {
             dx_.resize(x_.shape());
             dx_.set_zero();
@@ -241,13 +244,24 @@ private:
 
     /// Output pixels per im2col chunk: the window matrix is built and multiplied kChunkBytes at
     /// a time, so it stays in cache between the copy and the GEMM and its buffer does not grow
-    /// with the batch.
+    /// with the batch. Chunks are whole samples, or a divisor of a sample's pixels when one
+    /// sample is larger than a chunk: then every chunk has the same shape at any batch size
+    /// (one GEMM shape, one JIT kernel), unless no divisor is within 2x of the target.
     Index chunk_rows(Index m) const {
-        const Index rows = std::max<Index>(1, kChunkBytes / Index(sizeof(T) * std::size_t(window_size())));
+        const Index target = std::max<Index>(1, kChunkBytes / Index(sizeof(T) * std::size_t(window_size())));
+        const Index per_sample = geom_.out_h * geom_.out_w;
+        Index rows = target;
+        if (per_sample <= target) {
+            rows = per_sample * (target / per_sample);
+        } else {
+            for (Index d = target; 2 * d >= target; --d)
+                if (per_sample % d == 0) {
+                    rows = d;
+                    break;
+                }
+        }
         return std::min(rows, m);
     }
-    // 256 KB to 4 MB measure alike (VGGish shapes, batch 10); one chunk of the whole batch is
-    // 1.7x slower (the product leaves libxsmm's range for OpenBLAS's, and cols leaves the cache).
     static constexpr Index kChunkBytes = Index(1) << 20;
 
     Index in_, out_;
