@@ -34,6 +34,7 @@
 #include "polytag/io/npy_header.hpp"
 #include "polytag/io/npz.hpp"
 #include "polytag/io/text.hpp"
+#include "polytag/io/zip_reader.hpp"
 #include "tool/cli_support.hpp"
 
 namespace polytag::openmic::cli {
@@ -298,14 +299,15 @@ private:
 /// the data and strings streamed.
 class TableReader {
 public:
-    explicit TableReader(const std::string& path) : path_(path), npz_(path) {
+    explicit TableReader(const std::string& path)
+        : path_(path), npz_(path), zip_(io::detail::ZipArchive::open_file(path)) {
         for (const char* need : {"sample_key", "source", "start_s", "file_index"})
             if (!npz_.contains(need))
                 throw IoError(path + ": no array '" + need + "' (not written by polytag-embed?)");
         if (npz_.contains("X")) layout_ = clip_layout();
         else if (npz_.contains("log_mel")) layout_ = log_mel_layout();
         else throw IoError(path + ": neither 'X' nor 'log_mel' (not written by polytag-embed?)");
-        data_ = npz_.open_stream(layout_.data_name);
+        data_ = open_stream(layout_.data_name);
         const io::ArrayInfo info = io::detail::read_npy_header(*data_);
         if (info.shape.size() != 3 || info.fortran_order || info.descr != layout_.descr)
             throw IoError(path + ": '" + layout_.data_name + "' is " + info.numpy_name() + " " + info.shape_str() +
@@ -345,8 +347,15 @@ public:
     double start_s() const { return start_; }
 
 private:
+    // The .npy stream of one entry, read sequentially (a second handle on the archive).
+    std::unique_ptr<io::detail::ByteSource> open_stream(const std::string& name) const {
+        const io::detail::ZipEntry* e = zip_.find(name + ".npy");
+        if (!e) e = zip_.find(name);
+        if (!e) throw IoError(path_ + ": no array named '" + name + "'");
+        return zip_.open(*e);
+    }
     std::unique_ptr<io::detail::ByteSource> open_strings(const char* name, std::size_t& width) {
-        auto s = npz_.open_stream(name);
+        auto s = open_stream(name);
         const io::ArrayInfo info = io::detail::read_npy_header(*s);
         if (info.dtype != io::DType::Unicode || info.shape.size() != 1 || info.shape[0] != rows_)
             throw IoError(path_ + ": '" + name + "' is " + info.numpy_name() + " " + info.shape_str() + ", expected (" +
@@ -364,6 +373,7 @@ private:
 
     std::string path_;
     io::NpzReader npz_;
+    io::detail::ZipArchive zip_;
     TableLayout layout_;
     Index rows_ = 0, next_ = 0;
     std::unique_ptr<io::detail::ByteSource> data_, keys_, sources_;
