@@ -1,8 +1,9 @@
 #pragma once
-// The engine (polytag::core) in one include: tensors, layers, losses, optimisers, generic
-// metrics, Eigen interop. The other components have one include each: <polytag/io.hpp>
-// (.npy/.npz), <polytag/openmic.hpp> (the OpenMIC-2018 application), <polytag/audio.hpp>
-// (audio and VGGish). interop/xtensor.hpp is separate: polytag does not depend on xtensor.
+// The engine (polytag::core) in one include: tensors, layers, runtime networks, losses,
+// optimisers, the training loop and k-fold splits, generic metrics, Eigen interop. The other
+// components have one include each: <polytag/io.hpp> (.npy/.npz; network files in
+// io/network_file.hpp), <polytag/openmic.hpp> (the OpenMIC-2018 application),
+// <polytag/audio.hpp> (audio and VGGish). interop/xtensor.hpp is separate: polytag does not depend on xtensor.
 #include "polytag/version.hpp"
 #include "polytag/error.hpp"
 
@@ -21,6 +22,11 @@
 #include "polytag/nn/attention_pool.hpp"
 #include "polytag/nn/multi_head.hpp"
 #include "polytag/nn/sequential.hpp"
+#include "polytag/nn/concat.hpp"
+#include "polytag/nn/add.hpp"
+#include "polytag/nn/any_layer.hpp"
+#include "polytag/nn/network.hpp"
+#include "polytag/nn/layer_registry.hpp"
 
 #include "polytag/loss/masked_mse.hpp"
 #include "polytag/loss/masked_bce.hpp"
@@ -31,6 +37,12 @@
 #include "polytag/optim/clip.hpp"
 #include "polytag/optim/schedule.hpp"
 #include "polytag/optim/optimizer_state.hpp"
+#include "polytag/optim/any_optimizer.hpp"
+
+#include "polytag/train/batch_source.hpp"
+#include "polytag/train/early_stopping.hpp"
+#include "polytag/train/fit.hpp"
+#include "polytag/train/kfold.hpp"
 
 #include "polytag/interop/eigen.hpp"
 
