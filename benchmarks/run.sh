@@ -38,10 +38,17 @@ python=/usr/bin/python3  # the python3 first on PATH may lack numpy/torch
 if [[ $do_build == 1 ]]; then
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPOLYTAG_NATIVE=ON -DPOLYTAG_BUILD_BENCHMARKS=ON \
         -DPOLYTAG_BUILD_PEERS=ON >/dev/null
-  cmake --build "$build" --target train_bench libtorch_bench -j"${JOBS:-2}"
+  cmake --build "$build" --target train_bench libtorch_bench bench_fma_peak -j"${JOBS:-2}"
 fi
 bench="$build/benchmarks"
 [[ -x "$bench/libtorch_bench" ]] || { echo "run.sh: $bench/libtorch_bench missing (install libtorch-dev)" >&2; exit 1; }
+
+# One core's FMA peak, measured on the spot (bench_fma_peak), and the reference epoch's bound
+# at that peak: 65.5 GFLOP per epoch (the 8 products of 233 batches of 64, docs/speed.md).
+peak=""
+if [[ -x "$bench/bench_fma_peak" ]]; then
+  peak=$("$bench/bench_fma_peak" 2>/dev/null | awk '/BM_fma_peak/ && /FLOP\/s=/ {v=$NF; sub("FLOP/s=","",v); sub("G/s","",v); if (v+0 > best) best=v+0} END {if (best) print best}')
+fi
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -83,4 +90,7 @@ done
 cpu=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $cpu, $(nproc) CPUs, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}, $rounds rounds ($default_rounds for default configurations), load average before: $load_before"
+if [[ -n $peak ]]; then
+  echo "FMA peak of one core: $peak GFLOP/s (bench_fma_peak); reference epoch bound at that peak: $(awk -v p="$peak" 'BEGIN {printf "%.3f", 65.5 / p}') s"
+fi
 "$python" "$root/benchmarks/table.py" "$results"
