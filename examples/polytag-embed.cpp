@@ -68,7 +68,7 @@ int run(int argc, char** argv) {
     app.add_option("AUDIO", inputs, "audio files (WAV, FLAC, Ogg/Vorbis, MP3, ...); with --merge: the tables to merge");
     app.add_option("--files-from", files_from, "also read file paths from this list, one per line ('-': stdin)");
     app.add_option("--vggish", vggish_path, "VGGish weights and PCA (.npz from examples/convert_vggish.py)");
-    app.add_option("--out", out_path, "the .npz to write (atomically)")->required();
+    app.add_option("--out", out_path, "the .npz to write (atomically); {shard} in it becomes K of --shard (required)");
     app.add_option("--stage", stage,
                    "clips: VGGish bytes per 10-s clip (X); logmel: every complete 0.96-s log-mel patch (log_mel), "
                    "no weights needed")
@@ -88,6 +88,7 @@ int run(int argc, char** argv) {
                  "order one process would have written them");
     if (int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
 
+    if (out_path.empty()) throw cli::UsageError("--out is required");
     if (do_merge) {
         for (const char* opt : {"--vggish", "--stage", "--shard", "--files-from", "--threads", "--strict"})
             if (app.count(opt)) throw cli::UsageError(std::string("--merge takes no ") + opt);
@@ -107,6 +108,7 @@ int run(int argc, char** argv) {
     if (st == cli::AudioStage::LogMel && !vggish_path.empty())
         throw cli::UsageError("--stage logmel computes no embeddings: drop --vggish");
     const cli::Shard shard = cli::parse_shard(shard_text);
+    out_path = cli::shard_path(out_path, shard);
     cli::check_output_path(out_path, "--out");
     po::install_sigint_handler();
     polytag::set_num_threads(1);  // parallel over files, not within products
@@ -170,8 +172,10 @@ int run(int argc, char** argv) {
         return cli::kExitBadInput;
     }
     if (!quiet)
-        std::printf("wrote %lld %s of %zu files to %s%s\n", static_cast<long long>(writer.rows()), noun, mine.size(),
-                    out_path.c_str(), shard.count > 1 ? (" (shard " + shard.str() + ")").c_str() : "");
+        std::printf("wrote %lld %s of %zu file%s to %s%s\n", static_cast<long long>(writer.rows()),
+                    writer.rows() == 1 ? (st == cli::AudioStage::LogMel ? "patch" : "clip") : noun, mine.size(),
+                    mine.size() == 1 ? "" : "s", out_path.c_str(),
+                    shard.count > 1 ? (" (shard " + shard.str() + ")").c_str() : "");
     return cli::kExitOk;
 }
 

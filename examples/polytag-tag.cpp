@@ -140,12 +140,12 @@ int run(int argc, char** argv) {
     bool strict = false, quiet = false;
     app.add_option("AUDIO", inputs, "audio files (WAV, FLAC, Ogg/Vorbis, MP3, ...)");
     app.add_option("--files-from", files_from, "also read file paths from this list, one per line ('-': stdin)");
-    app.add_option("--vggish", vggish_path, "VGGish weights and PCA (.npz from examples/convert_vggish.py)")->required();
-    app.add_option("--model", model_path, "model file written by polytag-train")->required();
+    app.add_option("--vggish", vggish_path, "VGGish weights and PCA (.npz from examples/convert_vggish.py) (required)");
+    app.add_option("--model", model_path, "model file written by polytag-train (required)");
     app.add_option("--format", format, "table (aligned, 3 decimals) | csv | jsonl (JSON Lines)")
         ->capture_default_str()
         ->check(CLI::IsMember({"table", "csv", "jsonl"}));
-    app.add_option("--out", out_path, "write to this file (atomically) instead of stdout");
+    app.add_option("--out", out_path, "write to this file (atomically) instead of stdout; {shard} in it becomes K of --shard");
     app.add_option("--threads", threads, "files processed at once (each on one core)")
         ->capture_default_str()
         ->check(CLI::Range(1, 1024));
@@ -155,12 +155,15 @@ int run(int argc, char** argv) {
     app.add_flag("--quiet", quiet, "no progress bar");
     if (int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
 
+    if (vggish_path.empty()) throw cli::UsageError("--vggish is required");
+    if (model_path.empty()) throw cli::UsageError("--model is required");
     std::vector<std::string> files = inputs;
     if (!files_from.empty())
         for (auto& f : cli::read_file_list(files_from)) files.push_back(std::move(f));
     if (files.empty()) throw cli::UsageError("no audio files given (AUDIO... or --files-from)");
     cli::check_audio_arguments(files);
     const cli::Shard shard = cli::parse_shard(shard_text);
+    out_path = cli::shard_path(out_path, shard);
     if (!out_path.empty()) cli::check_output_path(out_path, "--out");
     po::install_sigint_handler();
     polytag::set_num_threads(1);

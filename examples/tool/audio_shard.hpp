@@ -83,4 +83,12 @@ inline Shard parse_shard(const std::string& text, const EnvLookup& env = [](cons
     return s;
 }
 
+/// An output path with "{shard}" replaced by K (so that every process of `mpirun --shard auto`
+/// or of a Slurm array writes its own file: --out part-{shard}.npz).
+inline std::string shard_path(std::string path, const Shard& s) {
+    const std::string tag = "{shard}";
+    for (std::size_t at; (at = path.find(tag)) != std::string::npos;) path.replace(at, tag.size(), std::to_string(s.index));
+    return path;
+}
+
 }  // namespace polytag::openmic::cli

@@ -137,3 +137,4 @@ polytag_tool_test("rank piano on openmic-like-small" polytag-rank 0
                   "--model|synthetic.npz|--data|${_small}|--instrument|piano|--top|5"
                   "-DSTDOUT_REGEX=rank +key +relevance +observed.*\n +5 +[0-9_]+ +[01]\\.[0-9]+"
                   REQUIRE_SHARED openmic-like-small/openmic-2018.npz FIXTURE_REQUIRED polytag_tool_model)
+include(${CMAKE_CURRENT_LIST_DIR}/audio.cmake)
