@@ -26,15 +26,15 @@ inline TensorSource<float> two_stream_source(Index n, std::uint64_t seed) {
     return TensorSource<float>({std::move(a), std::move(b)}, std::move(y), std::move(m));
 }
 
-/// Per-frame trunk and attention on a, late fusion with b, three heads, sigmoid.
-inline Network<float> two_stream_net() {
+/// Per-frame trunk and attention (or mean) pooling on a, late fusion with b, three heads, sigmoid.
+inline Network<float> two_stream_net(bool attention = true) {
     Network<float> net;
     auto a = net.input("a", Shape{3, 4});
     auto b = net.input("b", Shape{2});
     auto h = net.add("trunk", Dense<float>(4, 8), a);
     h = net.add("act", Relu<float>(), h);
     h = net.add("drop", Dropout<float>(0.1, 3), h);
-    auto p = net.add("pool", AttentionPool<float>(8), h);
+    auto p = attention ? net.add("pool", AttentionPool<float>(8), h) : net.add("pool", MeanPool<float>(), h);
     auto z = net.add("late", Concat<float>(), {p, b});
     net.add("head", MultiHead<float>(3, 10, {6}), z);
     net.add("out", Sigmoid<float>());

@@ -52,8 +52,11 @@ public:
         const Index batch = in_[0], frames = in_[1], d = in_[2];
         dx_.resize(in_);
         const T inv = T(1) / T(frames);
-        for (Index b = 0; b < batch; ++b)
-            MatrixRef<T>(dx_.data() + b * frames * d, frames, d).map().rowwise() = dy.matrix().row(b) * inv;
+        // Row by row: Eigen's `.rowwise() = expr` would evaluate expr into a heap temporary per row.
+        for (Index b = 0; b < batch; ++b) {
+            auto dxb = MatrixRef<T>(dx_.data() + b * frames * d, frames, d).map();
+            for (Index f = 0; f < frames; ++f) dxb.row(f) = dy.matrix().row(b) * inv;
+        }
         return dx_;
     }
 
