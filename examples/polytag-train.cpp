@@ -3,17 +3,23 @@
 //
 //   polytag-train                                  # synthetic data, no download needed
 //   polytag-train --data openmic-2018 --threads 2  # the real release folder
+//   polytag-train --data openmic-2018 --folds 5 --jobs 2 --out ensemble.npz
+//                                                  # 5-fold CV by track; writes the ensemble
 //
 // Ctrl-C stops after the current batch; the best model so far is saved (exit status 130).
 // Exit status: 0 done, 1 bad data, 2 bad arguments (output paths included, checked before
 // training), 130 interrupted (examples/tool/tool_cli.hpp).
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "polytag/io/atomic_file.hpp"
+#include "polytag/openmic/batch.hpp"
+#include "polytag/openmic/cross_validation.hpp"
+#include "polytag/openmic/cv_report.hpp"
 #include "polytag/openmic/dataset.hpp"
 #include "polytag/openmic/evaluation.hpp"
 #include "polytag/openmic/relevance_model.hpp"
@@ -31,31 +37,6 @@ namespace po = polytag::openmic;
 
 namespace {
 
-/// The test clips of `d` as one (N, frames, features) tensor, for RelevanceModel::predict.
-polytag::Tensor<std::uint8_t> gather_clips(const po::Dataset& d, const std::vector<polytag::Index>& rows) {
-    const polytag::Index clip = d.frames() * d.dims();
-    polytag::Tensor<std::uint8_t> x(polytag::Shape{polytag::Index(rows.size()), d.frames(), d.dims()});
-    for (std::size_t i = 0; i < rows.size(); ++i)
-        std::copy(d.features().data() + rows[i] * clip, d.features().data() + (rows[i] + 1) * clip,
-                  x.data() + polytag::Index(i) * clip);
-    return x;
-}
-
-/// The labels and mask of `rows`, in that order.
-struct LabelsOf {
-    polytag::Tensor<float> y, mask;
-};
-LabelsOf row_labels(const po::Dataset& d, const std::vector<polytag::Index>& rows) {
-    const polytag::Shape s{polytag::Index(rows.size()), po::kClasses};
-    LabelsOf out{polytag::Tensor<float>(s), polytag::Tensor<float>(s)};
-    for (std::size_t i = 0; i < rows.size(); ++i)
-        for (polytag::Index k = 0; k < po::kClasses; ++k) {
-            out.y[polytag::Index(i) * po::kClasses + k] = d.y_true()[rows[i] * po::kClasses + k];
-            out.mask[polytag::Index(i) * po::kClasses + k] = d.mask()[rows[i] * po::kClasses + k];
-        }
-    return out;
-}
-
 std::string svg_path_for(const std::string& report) {
     std::filesystem::path p(report);
     p.replace_extension(".svg");
@@ -70,6 +51,7 @@ int run(int argc, char** argv) {
     po::ModelConfig mc;
     po::TrainConfig tc;
     bool quiet = false, tune = false;
+    int folds = 0, jobs = 1;
     std::size_t synthetic_clips = po::kSyntheticDefaultClips;
     app.add_option("--data", data_dir, "OpenMIC-2018 release folder (default: a synthetic OpenMIC-like set)")
         ->check(CLI::ExistingDirectory);
@@ -94,7 +76,15 @@ int run(int argc, char** argv) {
         CLI::Range(0.0, 0.99));
     app.add_option("--weight-decay", tc.weight_decay, "weight decay")->capture_default_str()->check(
         CLI::Range(0.0, 10.0));
-    app.add_option("--optimizer", optimizer, "adam|adamw (default adamw)")->check(CLI::IsMember({"adam", "adamw"}));
+    app.add_option("--optimizer", optimizer, "adam|adamw|sgd (default adamw)")
+        ->check(CLI::IsMember({"adam", "adamw", "sgd"}));
+    app.add_option("--momentum", tc.momentum, "momentum of --optimizer sgd")->capture_default_str()->check(
+        CLI::Range(0.0, 0.999));
+    app.add_option("--folds", folds,
+                   "k-fold cross-validation by track over the training split (K >= 2): trains K models, reports "
+                   "per-fold and mean +- std metrics, and writes their ensemble to --out");
+    app.add_option("--jobs", jobs, "with --folds: folds trained at once (each on one BLAS thread)")
+        ->capture_default_str()->check(CLI::Range(1, 64));
     app.add_option("--loss", loss, "masked_mse|masked_bce (default masked_mse)")
         ->check(CLI::IsMember({"masked_mse", "masked_bce"}));
     app.add_option("--patience", tc.patience, "early-stopping patience in epochs (0: off)")->capture_default_str()
@@ -112,6 +102,9 @@ int run(int argc, char** argv) {
         if (!loss.empty()) tc.loss = po::parse_enum<po::LossKind>(loss, "--loss");
         mc.validate("--model");
         tc.validate("--train");
+        if (folds == 1 || folds < 0 || folds > 100)
+            throw polytag::ValueError("--folds: must be in [2, 100], got " + std::to_string(folds));
+        if (jobs > 1 && folds == 0) throw polytag::ValueError("--jobs: needs --folds");
     });
     po::cli::check_output_path(out, "--out");
     if (!report.empty()) {
@@ -138,14 +131,32 @@ int run(int argc, char** argv) {
     po::TrainHooks hooks;
     hooks.progress = &progress;
     hooks.stop = &po::stop_flag();
-    const po::TrainingHistory history = po::train(model, data, tc, hooks);
-    if (history.interrupted)
-        progress.note("interrupted: keeping the best epoch so far (" + std::to_string(history.best_epoch) + ")");
+    po::TrainingHistory history;
+    const po::CrossValidationConfig cv_config{folds, jobs, 0};
+    std::unique_ptr<po::CrossValidation> cv;
+    if (folds > 0) {
+        cv = std::make_unique<po::CrossValidation>(po::cross_validate(data, mc, tc, cv_config, hooks));
+        model = std::move(cv->ensemble);
+        history = cv->folds.front().history;  // the curves of fold 1 in the picture
+        history.interrupted = cv->interrupted;
+        history.seconds = cv->seconds;
+        if (cv->interrupted)
+            progress.note("interrupted: the ensemble holds the " + std::to_string(cv->folds.size()) + " folds trained");
+    } else {
+        history = po::train(model, data, tc, hooks);
+        if (history.interrupted)
+            progress.note("interrupted: keeping the best epoch so far (" + std::to_string(history.best_epoch) + ")");
+    }
 
     po::ReportContext ctx{mc, tc, history, data_dir.empty() ? "synthetic" : data_dir, "test"};
     nlohmann::json training_info = {{"config", {{"model", po::to_json(mc)}, {"train", po::to_json(tc)}}},
                                     {"history", po::to_json(history)},
                                     {"data", ctx.data}};
+    nlohmann::json cv_json;
+    if (cv) {
+        cv_json = po::cross_validation_json(*cv, cv_config);
+        training_info["cross_validation"] = cv_json;
+    }
     try {
         model.save(out, training_info.dump());
     } catch (const polytag::Error& e) {
@@ -155,15 +166,27 @@ int run(int argc, char** argv) {
         throw polytag::IoError(std::string(e.what()) + "; the trained model was saved to " + rescue + " instead");
     }
 
-    const polytag::Tensor<float> pred = model.predict(::gather_clips(data, data.test()));
+    const polytag::Tensor<float> pred = model.predict(po::gather_clips(data, data.test()));
     const po::Evaluation ev = po::evaluate(pred, data, data.test());
     nlohmann::json report_data = po::report_json(ev, ctx);
+    if (cv) {
+        report_data["cross_validation"] = cv_json;
+        report_data["model"] = "ensemble of " + std::to_string(cv->folds.size()) + " fold models (relevances averaged)";
+    }
     if (tune) {
         // Thresholds are chosen on the validation part training held out, never on test.
-        const po::GroupSplit split = po::validation_split(data, tc.validation_fraction, 0);
-        const polytag::Tensor<float> vp = model.predict(::gather_clips(data, split.validation));
-        const LabelsOf v = row_labels(data, split.validation);
-        const std::vector<float> thresholds = po::tune_thresholds(vp, v.y, v.mask);
+        // With --folds: on every training clip's out-of-fold relevance (its fold model never saw it).
+        std::vector<float> thresholds;
+        if (cv) {
+            const po::OutOfFold oof = po::out_of_fold(*cv);
+            const po::RowLabels v = po::labels_of(data, oof.rows);
+            thresholds = po::tune_thresholds(oof.pred, v.y, v.mask);
+        } else {
+            const po::GroupSplit split = po::validation_split(data, tc.validation_fraction, 0);
+            const polytag::Tensor<float> vp = model.predict(po::gather_clips(data, split.validation));
+            const po::RowLabels v = po::labels_of(data, split.validation);
+            thresholds = po::tune_thresholds(vp, v.y, v.mask);
+        }
         const po::Evaluation tuned = po::evaluate(pred, data, data.test(), &thresholds);
         report_data["tuned_on_validation"] = po::to_json(tuned);
         char line[160];
@@ -174,7 +197,7 @@ int run(int argc, char** argv) {
     if (!report.empty()) {
         const std::string text = report_data.dump(2) + "\n";
         polytag::io::write_atomically(report, [&](polytag::io::AtomicFile& f) { f.write(text); });
-        const LabelsOf test = row_labels(data, data.test());
+        const po::RowLabels test = po::labels_of(data, data.test());
         std::vector<po::PrPanel> panels;
         const auto curves = po::precision_recall_curves(pred, test.y, test.mask);
         for (std::size_t k = 0; k < curves.size(); ++k)
@@ -183,6 +206,8 @@ int run(int argc, char** argv) {
         polytag::io::write_atomically(svg_path_for(report), [&](polytag::io::AtomicFile& f) { f.write(svg); });
     }
     if (!quiet) {
+        if (cv) std::printf("cross-validation (%d folds by track, each model on its held-out fold):\n%s\n"
+                            "the ensemble on the test split:\n", folds, po::cross_validation_table(*cv).c_str());
         std::printf("%s", po::report_table(ev).c_str());
         std::printf("trained %zu epochs (best %d) in %.2f s; model: %s%s%s\n", history.epochs.size(),
                     history.best_epoch, history.seconds, out.c_str(), report.empty() ? "" : ", report: ",

@@ -23,6 +23,7 @@ struct ReleaseFixture {
     std::string train_csv = "000001_0\n000001_3840\n000002_0\n000004_0\n";
     std::string test_csv = "000003_0\n000003_3840\n";
     bool write_x = true, write_y = true, write_mask = true, write_keys = true;
+    std::vector<io::NpzEntry> extra;  ///< further arrays (e.g. a second input stream); must outlive write()
 
     ReleaseFixture() {
         for (Index i = 0; i < x.size(); ++i) x[i] = static_cast<std::uint8_t>((i * 7) % 251);
@@ -52,6 +53,7 @@ struct ReleaseFixture {
         if (write_y) entries.emplace_back("Y_true", y);
         if (write_mask) entries.emplace_back("Y_mask", mask);
         if (write_keys) entries.emplace_back("sample_key", keys);
+        entries.insert(entries.end(), extra.begin(), extra.end());
         io::save_npz((dir / "openmic-2018.npz").string(), entries);
         std::ofstream(dir / "class-map.json", std::ios::binary) << class_map;
         std::ofstream(dir / "partitions" / "split01_train.csv", std::ios::binary) << train_csv;

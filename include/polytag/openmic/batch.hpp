@@ -13,10 +13,30 @@ namespace polytag::openmic {
 
 template <typename T = float>
 struct Batch {
-    Tensor<T> x;     ///< (B, frames, dims) normalised features
+    Tensor<T> x;     ///< (B, frames, dims) normalised features (the dataset's X)
     Tensor<T> y;     ///< (B, classes) relevance targets (0.5 where unobserved)
     Tensor<T> mask;  ///< (B, classes) 1 where observed, else 0
+    /// (B, per-clip...) the dataset's further inputs (Dataset::inputs()), normalised, in that
+    /// order; empty when gathered with X's normaliser alone.
+    std::vector<Tensor<T>> inputs;
 };
+
+/// One normaliser per input of `d` fitted on `rows`: X's first, then one per further input
+/// (Dataset::inputs(), over the input's last axis).
+inline std::vector<Normalizer> fit_normalizers(const Dataset& d, const std::vector<Index>& rows) {
+    std::vector<Normalizer> out;
+    out.push_back(Normalizer::fit(d.features(), rows));
+    for (const ClipInput& in : d.inputs()) {
+        if (!in.is_bytes()) {
+            out.push_back(Normalizer::fit_values(in.values, rows));
+            continue;
+        }
+        // uint8 inputs: exact integer sums, viewed as (N, steps, width).
+        const TensorView<const std::uint8_t> v(in.bytes.data(), Shape{in.clips(), in.steps(), in.width()});
+        out.push_back(Normalizer::fit(Tensor<std::uint8_t>::copy_of(v), rows));
+    }
+    return out;
+}
 
 /// Fills `out` with rows[0..count) of `d`: features through `norm`, targets and mask copied.
 /// Throws ValueError for a row out of range or a normalizer of the wrong width.
@@ -37,6 +57,30 @@ void gather_batch(const Dataset& d, const Normalizer& norm, const Index* rows, I
         for (Index j = 0; j < c; ++j) {
             out.y[b * c + j] = static_cast<T>(d.y_true()[r * c + j]);
             out.mask[b * c + j] = static_cast<T>(d.mask()[r * c + j]);
+        }
+    }
+}
+
+/// Every input: X through norms[0] into out.x, input i through norms[i + 1] into
+/// out.inputs[i]; targets and mask as above. `norms` must hold 1 + d.inputs().size() normalisers.
+template <typename T>
+void gather_batch(const Dataset& d, const std::vector<Normalizer>& norms, const Index* rows, Index count, Batch<T>& out) {
+    if (norms.size() != 1 + d.inputs().size())
+        throw ValueError("polytag::openmic::gather_batch: " + std::to_string(norms.size()) + " normalisers for " +
+                         std::to_string(1 + d.inputs().size()) + " inputs");
+    gather_batch(d, norms[0], rows, count, out);
+    out.inputs.resize(d.inputs().size());
+    for (std::size_t i = 0; i < d.inputs().size(); ++i) {
+        const ClipInput& in = d.inputs()[i];
+        const Normalizer& norm = norms[i + 1];
+        norm.check(in.width());
+        const Index per = in.clip_size(), steps = in.steps();
+        Shape s = in.per_clip().prepend(count);
+        out.inputs[i].resize(s);
+        for (Index b = 0; b < count; ++b) {
+            T* dst = out.inputs[i].data() + b * per;
+            if (in.is_bytes()) norm.apply(in.bytes.data() + rows[b] * per, steps, dst);
+            else norm.apply(in.values.data() + rows[b] * per, steps, dst);
         }
     }
 }

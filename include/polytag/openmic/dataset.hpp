@@ -4,8 +4,11 @@
 //   features  Tensor<uint8_t> (N, frames, dims)  the VGGish bytes, kept as uint8 (1.3 kB/clip);
 //                                                converted to float per batch (data/batch.hpp)
 //   y_true    Tensor<float>   (N, classes)       relevance in [0, 1]; exactly 0.5 where unobserved
-//   mask      Tensor<float>   (N, classes)       1 where the label was observed, else 0
+//   mask      Tensor<float>   (N, classes)       1 where the label was observed, else 0; every
+//                                                loss, metric and split reads only mask-1 labels
 //                                                (float so that masked losses multiply directly)
+//   inputs    further named per-clip arrays of the npz beside X (clip_input.hpp), only when
+//             asked for: Dataset::load(dir, {"X", "NAME"}); the release has X only
 //   keys      sample keys "<track id>_<start>", class_names in column order,
 //   train / test row indices of the official split (split01).
 //
@@ -22,6 +25,7 @@
 #include <vector>
 
 #include "polytag/openmic/class_map.hpp"
+#include "polytag/openmic/clip_input.hpp"
 #include "polytag/openmic/error.hpp"
 #include "polytag/openmic/group_split.hpp"
 #include "polytag/openmic/instruments.hpp"
@@ -47,6 +51,10 @@ public:
     /// Y_true float64 or float32 (N, 20), Y_mask bool (N, 20), sample_key str (N,)),
     /// <dir>/class-map.json and <dir>/partitions/split01_{train,test}.csv.
     static Dataset load(const std::string& dir);
+    /// The same, reading further per-clip arrays of the npz as inputs: `inputs` names X first,
+    /// then any others (uint8 or float, shape (N, ...), clip_input.hpp), in the order inputs()
+    /// returns them. Dataset::load(dir, {"X"}) is load(dir).
+    static Dataset load(const std::string& dir, const std::vector<std::string>& inputs);
 
     /// A dataset from arrays already in memory (tests, the synthetic generator). Takes
     /// ownership; validates exactly as load() does, naming `source` in errors.
@@ -63,6 +71,27 @@ public:
     Index classes() const { return static_cast<Index>(class_names_.size()); }
 
     const Tensor<std::uint8_t>& features() const { return features_; }
+    /// The further inputs beside X, in the order they were asked for (empty for X alone).
+    const std::vector<ClipInput>& inputs() const { return inputs_; }
+    /// The further input named `name`; a ValueError listing the names otherwise.
+    const ClipInput& input(const std::string& name) const {
+        std::string names;
+        for (const auto& in : inputs_) {
+            if (in.name == name) return in;
+            names += (names.empty() ? "" : ", ") + in.name;
+        }
+        throw ValueError("polytag::openmic::Dataset: no input '" + name + "' (inputs: " +
+                         (names.empty() ? std::string("none beside X") : names) + ")");
+    }
+    /// Adds a further input (tests, synthetic data); its clip count must be size().
+    void add_input(ClipInput in) {
+        if (in.clips() != size())
+            throw ValueError("polytag::openmic::Dataset::add_input: '" + in.name + "' has " + std::to_string(in.clips()) +
+                             " clips, the dataset " + std::to_string(size()));
+        for (const auto& o : inputs_)
+            if (o.name == in.name) throw ValueError("polytag::openmic::Dataset::add_input: '" + in.name + "' twice");
+        inputs_.push_back(std::move(in));
+    }
     const Tensor<float>& y_true() const { return y_true_; }
     const Tensor<float>& mask() const { return mask_; }
     const std::vector<std::string>& keys() const { return keys_; }
@@ -89,11 +118,16 @@ private:
     static std::vector<Index> rows_of_split(const std::vector<KeyLine>& lines, const std::string& file,
                                             const std::unordered_map<std::string, Index>& row_of_key,
                                             const std::string& npz_file);
-    static void check_disjoint(const std::vector<Index>& train, const std::vector<Index>& test,
-                               const std::vector<std::string>& keys, const std::string& train_file,
-                               const std::string& test_file);
+    /// The one check of a train/test split, for load() and from_arrays(): every row in [0, N),
+    /// none listed twice, none in both parts. `train_at` / `test_at` are each entry's position
+    /// in its file (1-based), a `unit` ("line" of a split CSV, or "entry" of an array).
+    static void check_split(const std::vector<Index>& train, const std::vector<Index>& train_at,
+                            const std::string& train_file, const std::vector<Index>& test,
+                            const std::vector<Index>& test_at, const std::string& test_file,
+                            const std::vector<std::string>& keys, const char* unit);
 
     Tensor<std::uint8_t> features_;
+    std::vector<ClipInput> inputs_;
     Tensor<float> y_true_;
     Tensor<float> mask_;
     std::vector<std::string> keys_;
@@ -161,31 +195,40 @@ inline std::vector<Index> Dataset::rows_of_split(const std::vector<KeyLine>& lin
                                                  const std::string& npz_file) {
     std::vector<Index> rows;
     rows.reserve(lines.size());
-    std::unordered_map<std::string, Index> seen;
     for (const auto& kl : lines) {
         auto it = row_of_key.find(kl.key);
         if (it == row_of_key.end())
             throw DatasetError(file, kl.line, -1, "key '" + kl.key + "' is not a sample_key of " + npz_file);
-        auto [prev, fresh] = seen.emplace(kl.key, kl.line);
-        if (!fresh)
-            throw DatasetError(file, kl.line, -1,
-                               "key '" + kl.key + "' is listed twice (first on line " + std::to_string(prev->second) + ")");
         rows.push_back(it->second);
     }
     return rows;
 }
 
-inline void Dataset::check_disjoint(const std::vector<Index>& train, const std::vector<Index>& test,
-                                    const std::vector<std::string>& keys, const std::string& train_file,
-                                    const std::string& test_file) {
-    std::vector<Index> train_pos(keys.size(), -1);
-    for (std::size_t i = 0; i < train.size(); ++i) train_pos[static_cast<std::size_t>(train[i])] = static_cast<Index>(i);
-    for (std::size_t i = 0; i < test.size(); ++i) {
-        const Index r = test[i];
-        if (train_pos[static_cast<std::size_t>(r)] >= 0)
-            throw DatasetError(test_file, static_cast<Index>(i) + 1, -1,
-                               "key '" + keys[static_cast<std::size_t>(r)] + "' is also in " + train_file + " (entry " +
-                                   std::to_string(train_pos[static_cast<std::size_t>(r)] + 1) + ")");
+inline void Dataset::check_split(const std::vector<Index>& train, const std::vector<Index>& train_at,
+                                 const std::string& train_file, const std::vector<Index>& test,
+                                 const std::vector<Index>& test_at, const std::string& test_file,
+                                 const std::vector<std::string>& keys, const char* unit) {
+    const Index n = static_cast<Index>(keys.size());
+    // Per row: its position in the train part's file (train_pos) and in the test part's.
+    std::vector<Index> train_pos(keys.size(), -1), test_pos(keys.size(), -1);
+    for (int part = 0; part < 2; ++part) {
+        const std::vector<Index>& rows = part == 0 ? train : test;
+        const std::vector<Index>& at = part == 0 ? train_at : test_at;
+        const std::string& file = part == 0 ? train_file : test_file;
+        std::vector<Index>& pos = part == 0 ? train_pos : test_pos;
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const Index r = rows[i];
+            if (r < 0 || r >= n)
+                throw DatasetError(file, at[i], -1, "row " + std::to_string(r) + " outside [0, " + std::to_string(n) + ")");
+            const auto u = static_cast<std::size_t>(r);
+            if (pos[u] >= 0)
+                throw DatasetError(file, at[i], -1, "key '" + keys[u] + "' is listed twice (first on " + unit + " " +
+                                                        std::to_string(pos[u]) + ")");
+            if (part == 1 && train_pos[u] >= 0)
+                throw DatasetError(file, at[i], -1, "key '" + keys[u] + "' is also in " + train_file + " (" + unit + " " +
+                                                        std::to_string(train_pos[u]) + ")");
+            pos[u] = at[i];
+        }
     }
 }
 
@@ -211,19 +254,13 @@ inline Dataset Dataset::from_arrays(Tensor<std::uint8_t> features, Tensor<float>
     d.keys_ = std::move(keys);
     d.index_keys(source + " keys");
     check_labels(y_true.data(), mask.data(), n, c, d.keys_, class_names, source + " y_true", source + " mask");
-    for (const auto* part : {&train, &test}) {
-        const std::string name = source + (part == &train ? " train" : " test");
-        std::vector<char> seen(static_cast<std::size_t>(n), 0);
-        for (std::size_t i = 0; i < part->size(); ++i) {
-            const Index r = (*part)[i];
-            if (r < 0 || r >= n)
-                throw DatasetError(name, static_cast<Index>(i) + 1, -1, "row " + std::to_string(r) + " outside [0, " +
-                                                                            std::to_string(n) + ")");
-            if (seen[static_cast<std::size_t>(r)]++)
-                throw DatasetError(name, static_cast<Index>(i) + 1, -1, "row " + std::to_string(r) + " listed twice");
-        }
-    }
-    check_disjoint(train, test, d.keys_, source + " train", source + " test");
+    auto entries = [](std::size_t count) {
+        std::vector<Index> at(count);
+        for (std::size_t i = 0; i < count; ++i) at[i] = static_cast<Index>(i) + 1;
+        return at;
+    };
+    check_split(train, entries(train.size()), source + " train", test, entries(test.size()), source + " test", d.keys_,
+                "entry");
     d.features_ = std::move(features);
     d.y_true_ = std::move(y_true);
     d.mask_ = std::move(mask);
@@ -303,14 +340,31 @@ inline Dataset Dataset::load(const std::string& dir) {
     d.train_ = rows_of_split(train_lines, train_path, d.row_of_key_, npz_path);
     if (d.train_.empty()) throw DatasetError(train_path, -1, -1, "no sample keys: the training split is empty");
     d.test_ = rows_of_split(test_lines, test_path, d.row_of_key_, npz_path);
-    std::unordered_map<std::string, Index> train_line;
-    for (const auto& kl : train_lines) train_line.emplace(kl.key, kl.line);
-    for (const auto& kl : test_lines) {
-        auto it = train_line.find(kl.key);
-        if (it != train_line.end())
-            throw DatasetError(test_path, kl.line, -1,
-                               "key '" + kl.key + "' is also in " + train_path + " (line " + std::to_string(it->second) + ")");
+    auto lines_of = [](const std::vector<KeyLine>& lines) {
+        std::vector<Index> at;
+        at.reserve(lines.size());
+        for (const auto& kl : lines) at.push_back(kl.line);
+        return at;
+    };
+    check_split(d.train_, lines_of(train_lines), train_path, d.test_, lines_of(test_lines), test_path, d.keys_, "line");
+    return d;
+}
+
+inline Dataset Dataset::load(const std::string& dir, const std::vector<std::string>& inputs) {
+    const std::string npz_path = (std::filesystem::path(dir) / ReleaseLayout::npz).string();
+    if (inputs.empty() || inputs[0] != "X")
+        throw DatasetError(npz_path, -1, -1, "inputs must name X first (the VGGish frames), got '" +
+                                                 (inputs.empty() ? std::string() : inputs[0]) + "'");
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j)
+            if (inputs[i] == inputs[j]) throw DatasetError(npz_path, -1, -1, "input '" + inputs[i] + "' is named twice");
+        if (i > 0 && (inputs[i] == "Y_true" || inputs[i] == "Y_mask" || inputs[i] == "sample_key"))
+            throw DatasetError(npz_path, -1, -1, "'" + inputs[i] + "' holds labels or keys, it is not an input");
     }
+    Dataset d = load(dir);
+    if (inputs.size() == 1) return d;
+    io::NpzReader reader(npz_path);
+    for (std::size_t i = 1; i < inputs.size(); ++i) d.add_input(read_clip_input(reader, inputs[i], d.size(), npz_path));
     return d;
 }
 
