@@ -1,5 +1,6 @@
 #pragma once
-// polytag::io in one include: NumPy .npy/.npz reading and writing, atomic files.
+// polytag::io in one include: NumPy .npy/.npz reading and writing, atomic files, saved networks.
 #include "polytag/io/atomic_file.hpp"
+#include "polytag/io/network_file.hpp"
 #include "polytag/io/npy.hpp"
 #include "polytag/io/npz.hpp"
