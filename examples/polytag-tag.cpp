@@ -5,8 +5,8 @@
 //
 // One row per clip: key ("<file stem>_<start ms>"), file, start (s), then the relevances in
 // the model's instrument order. The clips are those polytag-embed writes (same front end,
-// same padding of the last clip, tool/audio_pipeline.hpp), and the relevances are bitwise
-// those polytag-predict gives on polytag-embed's output. table: aligned columns, 3 decimals;
+// same padding of the last clip, tool/audio_pipeline.hpp), and the relevances those
+// polytag-predict gives on polytag-embed's output (to about 1e-4: docs/audio.md "Tools"). table: aligned columns, 3 decimals;
 // csv and jsonl: every digit (the shortest text that reads back as the same float), as polytag-predict prints them. Rows are
 // printed as files finish, in argument order. A file that cannot be read is reported (one
 // line naming it) and skipped, exit 1 at the end; --strict stops at the first (with --out
@@ -200,9 +200,14 @@ int run(int argc, char** argv) {
         [&](int t, std::size_t i) {
             Tagged r;
             r.rows = workers[std::size_t(t)]->process(files[mine[i]]);
-            if (r.rows.error.empty() && r.rows.rows() > 0)
-                r.relevance = model.predict(polytag::TensorView<const std::uint8_t>(
-                    r.rows.data.data(), polytag::Shape{r.rows.rows(), model.frames(), model.features()}));
+            if (r.rows.error.empty() && r.rows.rows() > 0) {
+                try {  // a worker must not throw (run_in_order)
+                    r.relevance = model.predict(polytag::TensorView<const std::uint8_t>(
+                        r.rows.data.data(), polytag::Shape{r.rows.rows(), model.frames(), model.features()}));
+                } catch (const std::exception& e) {
+                    r.rows.error = files[mine[i]] + ": " + cli::one_line(e.what());
+                }
+            }
             return r;
         },
         [&](std::size_t i, Tagged r) {

@@ -172,6 +172,7 @@ private:
 /// Runs worker(thread, item) for items 0..n-1 on `threads` threads and hands the results to
 /// consume(item, result) in item order on the calling thread; consume returns false to stop
 /// (the workers finish the file in hand and no more start). Returns the items consumed.
+/// `work` must not throw (AudioWorker::process reports failures in its result).
 template <typename Result, typename Work, typename Consume>
 std::size_t run_in_order(std::size_t n, int threads, Work&& work, Consume&& consume) {
     if (threads <= 1) {
@@ -203,27 +204,40 @@ std::size_t run_in_order(std::size_t n, int threads, Work&& work, Consume&& cons
         }
     };
     std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) pool.emplace_back(run, t);
-    std::size_t consumed = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        Result r;
-        {
-            std::unique_lock<std::mutex> lock(m);
-            cv.wait(lock, [&] { return ring[i % window].has_value(); });
-            r = std::move(*ring[i % window]);
-            ring[i % window].reset();
-        }
-        ++consumed;
-        const bool go_on = consume(i, std::move(r));
+    auto halt = [&] {
         {
             std::lock_guard<std::mutex> lock(m);
-            next_consume = i + 1;
-            if (!go_on) stop = true;
+            stop = true;
         }
         cv.notify_all();
-        if (!go_on) break;
+        for (auto& th : pool) th.join();
+    };
+    std::size_t consumed = 0;
+    try {
+        for (int t = 0; t < threads; ++t) pool.emplace_back(run, t);
+        for (std::size_t i = 0; i < n; ++i) {
+            Result r;
+            {
+                std::unique_lock<std::mutex> lock(m);
+                cv.wait(lock, [&] { return ring[i % window].has_value(); });
+                r = std::move(*ring[i % window]);
+                ring[i % window].reset();
+            }
+            ++consumed;
+            const bool go_on = consume(i, std::move(r));
+            {
+                std::lock_guard<std::mutex> lock(m);
+                next_consume = i + 1;
+                if (!go_on) stop = true;
+            }
+            cv.notify_all();
+            if (!go_on) break;
+        }
+    } catch (...) {  // consume failed (a full disk): stop the workers before unwinding
+        halt();
+        throw;
     }
-    for (auto& th : pool) th.join();
+    halt();
     return consumed;
 }
 

@@ -172,7 +172,11 @@ def tag_vs_predict(tag_csv, predict_csv):
     t = np.array([[float(v) for v in r[3:]] for r in tag[1:]])
     p = np.array([[float(v) for v in r[1:]] for r in pred[1:]])
     diff = float(np.abs(t - p).max())
-    if diff > 1e-6:  # the same floats; predict may print fewer digits
+    # Not bitwise: polytag-tag and polytag-embed are separate binaries, and the compiler may
+    # contract the VGGish / post-processor float arithmetic differently in each, so a byte
+    # whose float value lies within rounding of an integer can come out 1 apart (measured: 1 of
+    # 3840 bytes); one byte moves a relevance by about 1e-4.
+    if diff > 1e-3:
         fail("relevances differ by %g" % diff)
     print("ok: %d clips, max |diff| %.2g" % (len(tag) - 1, diff))
 
