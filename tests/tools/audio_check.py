@@ -201,6 +201,10 @@ def shared_clips(path):
 
 def main(argv):
     cmd, args = argv[1], argv[2:]
+    shared = os.environ.get("POLYTAG_SHARED_DATA_DIR")  # run_tool.cmake's override of ../shared/data
+    if cmd.startswith("shared-") and shared is not None and not os.path.isdir(shared):
+        print("skipped: %s (POLYTAG_SHARED_DATA_DIR) is not present" % shared)
+        return
     {"make-long": make_long, "layout": layout, "bad-file": bad_file, "logmel": logmel, "same": same,
      "tag-vs-predict": tag_vs_predict, "shared-logmel": shared_logmel, "shared-clips": shared_clips}[cmd](*args)
 
