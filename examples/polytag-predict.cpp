@@ -1,76 +1,125 @@
-// polytag-predict: the 20 instrument relevances of each clip, as CSV or JSON on stdout.
+// polytag-predict: the 20 instrument relevances of each clip, as CSV, JSON or JSON Lines.
 //
 //   polytag-predict --model model.npz --data openmic-2018 --keys 000046_3840,000135_483840
-//   polytag-predict --model model.npz --data clips.npz --format json
+//   polytag-predict --model model.npz --data clips.npz --format jsonl --out scores.jsonl
+//
+// Every format prints the same digits for a value (tool/number_text.hpp). --out writes the
+// file atomically (readers never see half of it). Exit status: 0 ok, 1 bad model or data
+// file, 2 bad arguments (unknown keys included) (tool/tool_cli.hpp).
 #include <cstdio>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "polytag/io/atomic_file.hpp"
+#include "polytag/openmic/relevance_model.hpp"
 #include "tool/cli_support.hpp"
 #include "tool/clip_source.hpp"
-#include "polytag/openmic/relevance_model.hpp"
+#include "tool/number_text.hpp"
+#include "tool/output_path.hpp"
 #include "tool/tool_cli.hpp"
 
 namespace po = polytag::openmic;
 
 namespace {
 
+/// Where the output goes: stdout, or the temporary file of an atomic write.
+struct Sink {
+    std::FILE* file;
+    void put(const std::string& s) const {
+        if (std::fwrite(s.data(), 1, s.size(), file) != s.size()) throw polytag::IoError("write failed");
+    }
+};
+
+std::string json_string(const std::string& s) { return nlohmann::json(s).dump(); }
+
+void write_scores(const Sink& out, const std::string& format, const std::vector<std::string>& names,
+                  const std::vector<std::string>& keys, const polytag::Tensor<float>& pred) {
+    const std::size_t n = keys.size(), classes = names.size();
+    if (format == "csv") {
+        std::string line = "key";
+        for (const auto& name : names) line += "," + name;
+        out.put(line + "\n");
+        for (std::size_t i = 0; i < n; ++i) {
+            line = keys[i];
+            for (std::size_t k = 0; k < classes; ++k) line += "," + po::cli::number_text(pred(polytag::Index(i), polytag::Index(k)));
+            out.put(line + "\n");
+        }
+        return;
+    }
+    // JSON: one clip per line, {"key": ..., "relevance": {instrument: value, ...}}; "json" wraps
+    // the lines in one array, "jsonl" (JSON Lines) leaves them one object per line.
+    std::vector<std::string> quoted;
+    for (const auto& name : names) quoted.push_back(json_string(name));
+    const bool array = format == "json";
+    if (array) out.put(n ? "[\n" : "[");
+    for (std::size_t i = 0; i < n; ++i) {
+        std::string line = "{\"key\": " + json_string(keys[i]) + ", \"relevance\": {";
+        for (std::size_t k = 0; k < classes; ++k)
+            line += (k ? ", " : "") + quoted[k] + ": " + po::cli::json_number_text(pred(polytag::Index(i), polytag::Index(k)));
+        line += "}}";
+        if (array && i + 1 < n) line += ",";
+        out.put(line + "\n");
+    }
+    if (array) out.put("]\n");
+}
+
 int run(int argc, char** argv) {
     CLI::App app{"Score clips with an OpenMIC relevance model: 20 relevances in [0, 1] per clip.", "polytag-predict"};
-    std::string model_path, data, keys, format = "csv";
+    std::string model_path, data, format = "csv", out_path;
+    std::vector<std::string> key_args;
     app.add_option("--model", model_path, "model file written by polytag-train")->required();
     app.add_option("--data", data, "OpenMIC-2018 folder, or a .npz with X (N, 10, 128) uint8 [and sample_key]")
         ->required();
-    app.add_option("--keys", keys, "only these sample keys, comma separated (default: every clip)");
-    app.add_option("--format", format, "csv|json")->capture_default_str()->check(CLI::IsMember({"csv", "json"}));
+    auto* keys_opt = app.add_option("--keys", key_args, "only these sample keys, comma separated (default: every clip)")
+                         ->delimiter(',');
+    app.add_option("--format", format, "csv | json (one array, a clip per line) | jsonl (JSON Lines)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"csv", "json", "jsonl"}));
+    app.add_option("--out", out_path, "write to this file (atomically) instead of stdout");
     if (int rc = po::cli::parse(app, argc, argv); rc >= 0) return rc;
+
+    std::vector<std::string> wanted;
+    for (const auto& k : key_args)
+        for (const auto& item : po::cli::split_list(k)) wanted.push_back(item);
+    if (keys_opt->count() > 0 && wanted.empty()) throw po::cli::UsageError("--keys: the list of sample keys is empty");
+    if (!out_path.empty()) po::cli::check_output_path(out_path, "--out");
 
     const po::RelevanceModel model = po::RelevanceModel::load(model_path);
     const po::ClipSet clips = po::load_clips(data);
-    if (clips.features.dim(1) != model.frames() || clips.features.dim(2) != model.features())
-        throw polytag::ValueError(data + ": clips are " + std::to_string(clips.features.dim(1)) + "x" +
-                                  std::to_string(clips.features.dim(2)) + ", the model expects " +
-                                  std::to_string(model.frames()) + "x" + std::to_string(model.features()));
+    po::check_clip_shape(clips, data, model.frames(), model.features());
     std::vector<polytag::Index> rows;
-    if (keys.empty()) {
+    if (wanted.empty()) {
         for (polytag::Index i = 0; i < clips.size(); ++i) rows.push_back(i);
     } else {
-        for (const auto& k : po::cli::split_list(keys)) {
+        for (const auto& k : wanted) {
             const polytag::Index r = clips.find(k);
-            if (r < 0) throw polytag::ValueError("--keys: no clip '" + k + "' in " + data);
+            if (r < 0) throw po::cli::UsageError("--keys: no clip '" + k + "' in " + data);
             rows.push_back(r);
         }
     }
     const polytag::Index clip = model.frames() * model.features();
     polytag::Tensor<std::uint8_t> x(polytag::Shape{polytag::Index(rows.size()), model.frames(), model.features()});
-    for (std::size_t i = 0; i < rows.size(); ++i)
+    std::vector<std::string> keys;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
         std::copy(clips.features.data() + rows[i] * clip, clips.features.data() + (rows[i] + 1) * clip,
                   x.data() + polytag::Index(i) * clip);
-    const polytag::Tensor<float> pred = model.predict(x);
-    const auto& names = model.class_names();
-    if (format == "csv") {
-        std::printf("key");
-        for (const auto& n : names) std::printf(",%s", n.c_str());
-        std::printf("\n");
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            std::printf("%s", clips.keys[std::size_t(rows[i])].c_str());
-            for (polytag::Index k = 0; k < model.classes(); ++k) std::printf(",%.6f", pred(polytag::Index(i), k));
-            std::printf("\n");
-        }
-    } else {
-        nlohmann::json out = nlohmann::json::array();
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            nlohmann::json rel = nlohmann::json::object();
-            for (polytag::Index k = 0; k < model.classes(); ++k)
-                rel[names[std::size_t(k)]] = std::round(double(pred(polytag::Index(i), k)) * 1e6) / 1e6;
-            out.push_back({{"key", clips.keys[std::size_t(rows[i])]}, {"relevance", rel}});
-        }
-        std::printf("%s\n", out.dump(1).c_str());
+        keys.push_back(clips.keys[std::size_t(rows[i])]);
     }
-    return 0;
+    const polytag::Tensor<float> pred = model.predict(x);
+    const std::vector<std::string> names(model.class_names().begin(), model.class_names().end());
+    if (out_path.empty()) {
+        write_scores(Sink{stdout}, format, names, keys, pred);
+        if (std::fflush(stdout) != 0) throw polytag::IoError("cannot write to stdout");
+    } else {
+        polytag::io::write_atomically(out_path, [&](polytag::io::AtomicFile& f) {
+            write_scores(Sink{f.file()}, format, names, keys, pred);
+        });
+    }
+    return po::cli::kExitOk;
 }
 
 }  // namespace

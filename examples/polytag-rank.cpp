@@ -2,17 +2,23 @@
 // label beside each clip where the data has one.
 //
 //   polytag-rank --model model.npz --data openmic-2018 --instrument piano --top 20
+//   polytag-rank --model model.npz --data openmic-2018 --instrument piano --split all
+//
+// On a release folder only the test split is ranked unless --split says otherwise (training
+// clips were fitted, their ranking says little). A .npz catalogue has no splits: all of it is
+// ranked. Exit status: 0 ok, 1 bad model or data file, 2 bad arguments (tool/tool_cli.hpp).
 #include <algorithm>
 #include <cstdio>
-#include <numeric>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "polytag/openmic/instruments.hpp"
+#include "polytag/openmic/relevance_model.hpp"
 #include "tool/cli_support.hpp"
 #include "tool/clip_source.hpp"
-#include "polytag/openmic/relevance_model.hpp"
+#include "tool/number_text.hpp"
 #include "tool/tool_cli.hpp"
 
 namespace po = polytag::openmic;
@@ -22,41 +28,60 @@ namespace {
 int run(int argc, char** argv) {
     CLI::App app{"Rank clips by how strongly one instrument is predicted (observed labels shown where known).",
                  "polytag-rank"};
-    std::string model_path, data, instrument;
+    std::string model_path, data, instrument, split;
     int top = 10;
     app.add_option("--model", model_path, "model file written by polytag-train")->required();
     app.add_option("--data", data, "OpenMIC-2018 folder, or a .npz with X (N, 10, 128) uint8 [and sample_key]")
         ->required();
     app.add_option("--instrument", instrument, "one of the 20 instrument names, e.g. piano")->required();
     app.add_option("--top", top, "how many clips to list")->capture_default_str()->check(CLI::Range(1, 1 << 30));
+    app.add_option("--split", split,
+                   "which clips of a release folder to rank: test (default), train or all; a .npz has no splits")
+        ->check(CLI::IsMember({"train", "test", "all"}));
     if (int rc = po::cli::parse(app, argc, argv); rc >= 0) return rc;
 
     const po::RelevanceModel model = po::RelevanceModel::load(model_path);
-    const polytag::Index k = model.class_index(instrument);  // unknown: error listing the valid names
+    // An unknown name is a bad argument; the message suggests the closest valid name.
+    const polytag::Index k = po::cli::as_usage([&] { return po::class_index(model.class_names(), instrument); });
     const po::ClipSet clips = po::load_clips(data);
-    if (clips.features.dim(1) != model.frames() || clips.features.dim(2) != model.features())
-        throw polytag::ValueError(data + ": clips are " + std::to_string(clips.features.dim(1)) + "x" +
-                                  std::to_string(clips.features.dim(2)) + ", the model expects " +
-                                  std::to_string(model.frames()) + "x" + std::to_string(model.features()));
-    const polytag::Tensor<float> pred = model.predict(clips.features);
-    std::vector<polytag::Index> order(std::size_t(clips.size()));
-    std::iota(order.begin(), order.end(), polytag::Index(0));
+    po::check_clip_shape(clips, data, model.frames(), model.features());
+    if (!clips.has_splits && (split == "train" || split == "test"))
+        throw po::cli::UsageError("--split " + split + ": " + data +
+                                  " is a .npz catalogue without train/test splits (give a release folder, or --split all)");
+    if (split.empty()) split = clips.has_splits ? "test" : "all";
+
+    std::vector<polytag::Index> rows;
+    for (polytag::Index r = 0; r < clips.size(); ++r)
+        if (split == "all" || clips.split[std::size_t(r)] == split) rows.push_back(r);
+    polytag::Tensor<std::uint8_t> x(polytag::Shape{polytag::Index(rows.size()), model.frames(), model.features()});
+    const polytag::Index clip = model.frames() * model.features();
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        std::copy(clips.features.data() + rows[i] * clip, clips.features.data() + (rows[i] + 1) * clip,
+                  x.data() + polytag::Index(i) * clip);
+    const polytag::Tensor<float> pred = model.predict(x);
+
+    std::vector<std::size_t> order(rows.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     const std::size_t shown = std::min(order.size(), std::size_t(top));
     // Highest relevance first; ties by key, so the listing is deterministic.
     std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(shown), order.end(),
-                      [&](polytag::Index a, polytag::Index b) {
-                          const float pa = pred(a, k), pb = pred(b, k);
-                          return pa != pb ? pa > pb : clips.keys[std::size_t(a)] < clips.keys[std::size_t(b)];
+                      [&](std::size_t a, std::size_t b) {
+                          const float pa = pred(polytag::Index(a), k), pb = pred(polytag::Index(b), k);
+                          return pa != pb ? pa > pb
+                                          : clips.keys[std::size_t(rows[a])] < clips.keys[std::size_t(rows[b])];
                       });
-    std::printf("%5s  %-24s %9s  %8s  %s\n", "rank", "key", "relevance", "observed", "split");
+    std::printf("%5s  %-24s %-12s %-12s %s\n", "rank", "key", "relevance", "observed", "split");
     for (std::size_t i = 0; i < shown; ++i) {
-        const polytag::Index r = order[i];
-        char observed[16] = "-";
-        if (clips.has_labels() && clips.mask(r, k) != 0.0f) std::snprintf(observed, sizeof observed, "%.3f", clips.y_true(r, k));
-        std::printf("%5zu  %-24s %9.4f  %8s  %s\n", i + 1, clips.keys[std::size_t(r)].c_str(), pred(r, k), observed,
-                    clips.split[std::size_t(r)].c_str());
+        const polytag::Index r = rows[order[i]];
+        std::string observed = "-";
+        if (clips.has_labels() && clips.mask(r, k) != 0.0f) observed = po::cli::number_text(clips.y_true(r, k));
+        const std::string& where = clips.split[std::size_t(r)];
+        std::printf("%5zu  %-24s %-12s %-12s %s\n", i + 1, clips.keys[std::size_t(r)].c_str(),
+                    po::cli::number_text(pred(polytag::Index(order[i]), k)).c_str(), observed.c_str(),
+                    where.empty() ? "-" : where.c_str());
     }
-    return 0;
+    if (std::fflush(stdout) != 0) throw polytag::IoError("cannot write to stdout");
+    return po::cli::kExitOk;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "polytag/openmic/dataset.hpp"
@@ -20,17 +21,42 @@ struct ClipSet {
     Tensor<float> y_true, mask;     ///< (N, 20) observed labels, or empty
     std::vector<std::string> split; ///< "train" / "test" / "" per clip (release folders only)
 
+    bool has_splits = false;        ///< true when read from a release folder
+
     Index size() const { return static_cast<Index>(keys.size()); }
     bool has_labels() const { return !y_true.empty(); }
-    /// Row of a key, or -1.
+    /// Row of a key, or -1 (keys are unique: load_clips refuses repeats).
     Index find(const std::string& key) const {
-        for (std::size_t i = 0; i < keys.size(); ++i)
-            if (keys[i] == key) return static_cast<Index>(i);
-        return -1;
+        const auto it = row_of_key.find(key);
+        return it == row_of_key.end() ? -1 : it->second;
     }
+
+    std::unordered_map<std::string, Index> row_of_key;
 };
 
+/// Refuses clips whose (frames, features) are not what the model reads (a ShapeError naming
+/// the file), so no clip is ever read across the boundary of the next.
+inline void check_clip_shape(const ClipSet& c, const std::string& source, Index frames, Index features) {
+    if (c.features.dim(1) != frames || c.features.dim(2) != features)
+        throw ShapeError(source + ": clips are " + std::to_string(c.features.dim(1)) + "x" +
+                         std::to_string(c.features.dim(2)) + " (X is " + c.features.shape().str() +
+                         "), the model reads " + std::to_string(frames) + "x" + std::to_string(features));
+}
+
 namespace detail {
+/// Indexes the keys; a key that repeats is an IoError naming both rows (a catalogue with
+/// repeated keys would silently answer for the first only).
+inline void index_keys(ClipSet& c, const std::string& source) {
+    c.row_of_key.reserve(c.keys.size());
+    for (std::size_t i = 0; i < c.keys.size(); ++i) {
+        if (c.keys[i].empty()) throw IoError(source + ": sample_key row " + std::to_string(i) + " is empty");
+        const auto [it, fresh] = c.row_of_key.emplace(c.keys[i], static_cast<Index>(i));
+        if (!fresh)
+            throw IoError(source + ": sample_key '" + c.keys[i] + "' appears in rows " + std::to_string(it->second) +
+                          " and " + std::to_string(i));
+    }
+}
+
 inline ClipSet clips_from_npz(const std::string& path) {
     io::NpzReader r(path);
     const auto names = r.names();
@@ -63,6 +89,7 @@ inline ClipSet clips_from_npz(const std::string& path) {
         for (Index i = 0; i < y.size(); ++i) c.y_true[i] = float(y[i]), c.mask[i] = float(m[i]);
     }
     c.split.assign(std::size_t(n), "");
+    index_keys(c, path);
     return c;
 }
 }  // namespace detail
@@ -83,6 +110,8 @@ inline ClipSet load_clips(const std::string& path) {
     c.split.assign(c.keys.size(), "");
     for (Index r : d.train()) c.split[std::size_t(r)] = "train";
     for (Index r : d.test()) c.split[std::size_t(r)] = "test";
+    c.has_splits = true;
+    detail::index_keys(c, path);
     return c;
 }
 

@@ -111,7 +111,7 @@ TEST_CASE("corrupted bytes fail the CRC check", "[io][hostile]") {
     REQUIRE(at != std::string::npos);
     bytes[at + 128 + 10] ^= 0x01;  // inside X's data, past its 128-byte header
     NpzReader npz = NpzReader::from_memory(bytes.data(), bytes.size(), "flipped.npz");
-    CHECK_THROWS_WITH(npz.read<std::uint8_t>("X"), Catch::Contains("flipped.npz: X.npy") && Catch::Contains("CRC"));
+    CHECK_THROWS_WITH(npz.read<std::uint8_t>("X"), Catch::Contains("flipped.npz: X.npy") && Catch::Contains("CRC error"));
     CHECK(npz.read<double>("Y_true")(0, 0) == 0.5);  // the other entries are still fine
 }
 
@@ -121,7 +121,7 @@ TEST_CASE("a header that promises more than the entry holds is named precisely",
     const std::string npy = make_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (20000, 10, 128), }", std::string(1024, '\x07'));
     io::detail::write_zip(path, path, {{"X.npy", {{npy.data(), npy.size()}}}}, false);
     NpzReader npz(path);
-    const char* message = "openmic-2018.npz: X.npy: header says (20000, 10, 128) uint8 = 25600000 bytes, entry holds 1024";
+    const std::string message = path + ": X.npy: header says (20000, 10, 128) uint8 = 25600000 bytes, entry holds 1024";
     CHECK_THROWS_WITH(npz.read<std::uint8_t>("X"), message);
     CHECK_THROWS_WITH(npz.info("X"), message);  // info() validates sizes too, so callers may trust it
 }
@@ -156,7 +156,9 @@ TEST_CASE("broken .npy headers", "[io][hostile]") {
     refuses(make_npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': ()}", ""), "structured dtypes");
     refuses(make_npy("{'descr': '<c16', 'fortran_order': False, 'shape': ()}", ""), "unsupported dtype '<c16'");
     refuses(make_npy("{'descr': '<M8[s]', 'fortran_order': False, 'shape': ()}", ""), "unsupported dtype");
-    refuses(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", ""), "non-integer");
+    refuses(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", ""), "negative extent");
+    refuses(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-256, 128), }", ""), "'shape' has a negative extent");
+    refuses(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2.5,), }", ""), "non-integer");
     refuses(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", ""), "overflows");
     refuses(make_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", ""), "overflows");
     refuses(make_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (3037000499, 3037000499), }", ""), "overflows");
@@ -225,7 +227,14 @@ TEST_CASE("deeply nested, recursive and exploding pickles are refused", "[io][ho
 TEST_CASE("non-zip and hostile archives", "[io][hostile]") {
     const std::string npy = read_bytes(io_fixture("f8.npy"));
     CHECK_THROWS_WITH(NpzReader::from_memory(npy.data(), npy.size(), "f8.npz"), Catch::Contains("f8.npz: not a readable zip archive"));
-    CHECK_THROWS_WITH(NpzReader(io_fixture("f8.npy")), Catch::StartsWith("f8.npy: not a readable zip archive"));
+    // Messages name the file by the whole path it was given, not its base name.
+    CHECK_THROWS_WITH(NpzReader(io_fixture("f8.npy")), Catch::StartsWith(io_fixture("f8.npy") + ": not a readable zip archive"));
+    polytag::test::TempDir dir;
+    polytag::test::write_bytes(dir.file("openmic-2018.npz"), "");
+    CHECK_THROWS_WITH(NpzReader(dir.file("openmic-2018.npz")),
+                      dir.file("openmic-2018.npz") + ": not a readable zip archive: 0 bytes is too short");
+    polytag::test::write_bytes(dir.file("bad.npy"), "\x93NUMPY\x01\x00");
+    CHECK_THROWS_WITH(io::load_npy<float>(dir.file("bad.npy")), Catch::StartsWith(dir.file("bad.npy") + ": "));
     CHECK_THROWS_WITH(NpzReader("/nonexistent/a.npz"), Catch::Contains("/nonexistent/a.npz: cannot open"));
     CHECK_THROWS_AS(NpzReader(POLYTAG_TEST_DATA_DIR), IoError);  // a folder
     // A central directory that claims a stored entry is larger than the whole archive.

@@ -2,6 +2,10 @@
 
 #include <dirent.h>
 #include <cstdlib>
+#include <ctime>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "io/io_test_util.hpp"
 
@@ -131,6 +135,28 @@ TEST_CASE("writes are atomic: a failed write leaves the old file and no temporar
     CHECK(list_dir(dir.path) == std::vector<std::string>{"model.npz", "w.npy"});
     CHECK_THROWS_WITH(save_npz(dir.file("missing/x.npz"), {{"w", w}}), Catch::Contains("missing/x.npz"));
     CHECK_THROWS_AS(save_npy(dir.file("missing/x.npy"), w), IoError);
+}
+
+TEST_CASE("temporary files of killed writers do not pile up: the next save removes them", "[io]") {
+    TempDir dir;
+    const std::string p = dir.file("model.npz");
+    Tensor<float> w(Shape{4}, 1.5f);
+    // What a save killed mid-write leaves: ".model.npz.tmp.<pid>.XXXXXX" of a pid that no longer
+    // runs (pid_max is at most 2^22), old enough; and one of an older, pid-less polytag.
+    const std::string dead = ".model.npz.tmp.999999999.a1b2c3", legacy = ".model.npz.tmp.Zx81Qa";
+    // Kept: a live writer's (this process), a fresh file of a dead pid, other targets' files.
+    const std::string live = ".model.npz.tmp." + std::to_string(::getpid()) + ".q9w8e7";
+    const std::string fresh = ".model.npz.tmp.999999998.zzzzzz", other = ".report.json.tmp.999999999.a1b2c3";
+    for (const auto& name : {dead, legacy, live, fresh, other}) polytag::test::write_bytes(dir.file(name), "partial");
+    const std::time_t hours_ago = std::time(nullptr) - 7200;
+    for (const auto& name : {dead, legacy, other}) {
+        const struct timespec times[2] = {{hours_ago, 0}, {hours_ago, 0}};
+        REQUIRE(::utimensat(AT_FDCWD, dir.file(name).c_str(), times, 0) == 0);
+    }
+    save_npz(p, {{"w", w}});
+    std::vector<std::string> kept{fresh, live, other, "model.npz"};
+    std::sort(kept.begin(), kept.end());
+    CHECK(list_dir(dir.path) == kept);
 }
 
 // Writes the files tests/io/check_numpy_roundtrip.py loads with numpy (see tests/io/extra.cmake).

@@ -4,15 +4,23 @@
 // within one filesystem), which is flushed, fsync'ed and then renamed over the target; the
 // folder is fsync'ed too so the rename itself survives a crash. Without commit(), the
 // destructor removes the temporary file and leaves the target untouched.
+//
+// A process killed mid-write cannot clean up, so temporary names carry the writer's pid,
+// ".<name>.tmp.<pid>.XXXXXX", and each new AtomicFile for <name> removes those of writers
+// that no longer run (and whose file has not changed for a minute: a pid from another pid
+// namespace sharing the folder looks dead too). Stale files never pile up beyond one.
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <utility>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,7 +35,9 @@ public:
         dir_ = slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
         const std::string base = slash == std::string::npos ? path_ : path_.substr(slash + 1);
         if (base.empty()) throw IoError(path_ + ": not a file name");
-        tmp_ = (slash == std::string::npos ? std::string() : path_.substr(0, slash + 1)) + "." + base + ".tmp.XXXXXX";
+        const std::string prefix = (slash == std::string::npos ? std::string() : path_.substr(0, slash + 1));
+        remove_stale_temporaries(dir_, prefix, "." + base + ".tmp.");
+        tmp_ = prefix + "." + base + ".tmp." + std::to_string(::getpid()) + ".XXXXXX";
         const int fd = ::mkstemp(&tmp_[0]);
         if (fd < 0) throw IoError(path_ + ": cannot create a temporary file in " + dir_ + ": " + std::strerror(errno));
         // mkstemp makes 0600; give the file what the old one had, or the usual 0644.
@@ -99,6 +109,37 @@ public:
             ::unlink(tmp_.c_str());
             tmp_.clear();
         }
+    }
+
+    /// Removes "<prefix><stem><pid>.XXXXXX" files of writers that are gone (see the top of the
+    /// file), and "<stem>XXXXXX" ones of older polytag versions (no pid) unchanged for an hour.
+    /// Best effort: a file that cannot be inspected or removed is left alone.
+    static void remove_stale_temporaries(const std::string& dir, const std::string& prefix, const std::string& stem) {
+        DIR* d = ::opendir(dir.c_str());
+        if (!d) return;
+        const std::time_t now = std::time(nullptr);
+        while (const dirent* e = ::readdir(d)) {
+            const std::string name = e->d_name;
+            if (name.size() <= stem.size() || name.compare(0, stem.size(), stem) != 0) continue;
+            const std::string rest = name.substr(stem.size());
+            const std::size_t dot = rest.find('.');
+            bool gone = false;
+            long age_limit = 60;
+            if (dot == std::string::npos) {
+                gone = rest.size() == 6;  // mkstemp's six characters: the old, pid-less name
+                age_limit = 3600;
+            } else if (dot > 0 && dot <= 10 && rest.size() == dot + 7 &&
+                       rest.find_first_not_of("0123456789") == dot) {
+                const long pid = std::strtol(rest.c_str(), nullptr, 10);
+                gone = pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH;
+            }
+            if (!gone) continue;
+            const std::string path = prefix + name;
+            struct stat st;
+            if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime >= age_limit)
+                ::unlink(path.c_str());
+        }
+        ::closedir(d);
     }
 
 private:

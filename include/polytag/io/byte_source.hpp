@@ -16,12 +16,6 @@
 
 namespace polytag::io::detail {
 
-/// "dir/openmic-2018.npz" -> "openmic-2018.npz": messages name files the way users see them.
-inline std::string base_name(const std::string& path) {
-    const std::size_t slash = path.find_last_of('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 class ByteSource {
 public:
     explicit ByteSource(std::string context) : context_(std::move(context)) {}
@@ -36,7 +30,8 @@ public:
     /// Bytes read so far.
     std::uint64_t position() const { return pos_; }
     std::uint64_t remaining() const { return size() - pos_; }
-    /// "openmic-2018.npz: X.npy": the prefix of every message about this stream.
+    /// "data/openmic-2018.npz: X.npy": the prefix of every message about this stream (paths as
+    /// the caller gave them, whole: a base name alone leaves the user guessing which file).
     const std::string& context() const { return context_; }
 
     [[noreturn]] void fail(const std::string& what) const { throw IoError(context_ + ": " + what); }
@@ -97,7 +92,7 @@ private:
 /// A plain .npy file, read with POSIX read() into the caller's buffer.
 class FileSource : public ByteSource {
 public:
-    explicit FileSource(const std::string& path) : ByteSource(base_name(path)) {
+    explicit FileSource(const std::string& path) : ByteSource(path) {
         fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd_ < 0) throw IoError(path + ": cannot open: " + std::strerror(errno));
         struct stat st;

@@ -22,8 +22,10 @@
 
 namespace polytag::io::detail {
 
-/// Reads and validates the header; on return `src` is positioned at the array data.
-inline ArrayInfo read_npy_header(ByteSource& src) {
+/// Reads and validates the header; on return `src` is positioned at the array data. When the
+/// header dict is refused and `partial` is given, it receives what was parsed (the raw
+/// descr of an unsupported dtype, for listings) before the IoError is thrown.
+inline ArrayInfo read_npy_header(ByteSource& src, ArrayInfo* partial = nullptr) {
     unsigned char prefix[8];
     if (src.size() < 10) src.fail("too short for a .npy header (" + std::to_string(src.size()) + " bytes)");
     src.read_exact(prefix, 8, ".npy magic");
@@ -41,7 +43,10 @@ inline ArrayInfo read_npy_header(ByteSource& src) {
     src.read_exact(&header[0], header_len, ".npy header");
     ArrayInfo info;
     std::string why;
-    if (!HeaderDictParser(header).parse(info, why)) src.fail(".npy header: " + why);
+    if (!HeaderDictParser(header).parse(info, why)) {
+        if (partial) *partial = info;
+        src.fail(".npy header: " + why);
+    }
     const std::uint64_t holds = src.remaining();
     if (info.dtype == DType::Object) {
         // Each element costs at least one pickle byte; this bounds every later allocation.

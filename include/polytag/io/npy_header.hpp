@@ -38,8 +38,8 @@ public:
                 if (have_descr) return fail(why, "header repeats 'descr'");
                 std::string descr;
                 if (!string_literal(descr)) return fail(why, "'descr' is not a plain dtype string (structured dtypes are not supported)");
+                info.descr = descr;  // kept on failure too: a listing shows what the dtype was
                 if (!parse_descr(descr, info, why)) return false;
-                info.descr = descr;
                 have_descr = true;
             } else if (key == "fortran_order") {
                 if (have_order) return fail(why, "header repeats 'fortran_order'");
@@ -107,6 +107,7 @@ private:
         for (;;) {
             skip_ws();
             if (eat(')')) break;
+            if (pos_ < s_.size() && s_[pos_] == '-') return fail(why, "'shape' has a negative extent");
             if (pos_ >= s_.size() || s_[pos_] < '0' || s_[pos_] > '9') return fail(why, "'shape' holds a non-integer");
             std::uint64_t d = 0;
             while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') {

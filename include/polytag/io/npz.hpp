@@ -71,6 +71,10 @@ public:
 
     const std::string& path() const { return path_; }
 
+    /// The raw .npy stream of one array, positioned at its start: for readers that stream an
+    /// array instead of loading it (npz_print.hpp's head). Throws IoError for unknown names.
+    std::unique_ptr<detail::ByteSource> open_stream(const std::string& name) const { return open(name); }
+
 private:
     NpzReader(detail::ZipArchive zip, std::string path) : zip_(std::move(zip)), path_(std::move(path)) {}
 

@@ -70,11 +70,11 @@ public:
         struct stat st;
         if (::stat(path.c_str(), &st) != 0) throw IoError(path + ": cannot open: " + std::strerror(errno));
         if (!S_ISREG(st.st_mode)) throw IoError(path + ": not a regular file");
-        check_min_size(base_name(path), std::uint64_t(st.st_size));
+        check_min_size(path, std::uint64_t(st.st_size));
         int err = 0;
         zip_t* za = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err);
-        if (!za) throw IoError(base_name(path) + ": not a readable zip archive: " + zip_error_text(err));
-        return ZipArchive(za, base_name(path), std::uint64_t(st.st_size));
+        if (!za) throw IoError(path + ": not a readable zip archive: " + zip_error_text(err));
+        return ZipArchive(za, path, std::uint64_t(st.st_size));
     }
     /// Opens an archive held in memory; `data` must outlive the archive.
     static ZipArchive open_memory(const void* data, std::size_t size, const std::string& name) {
