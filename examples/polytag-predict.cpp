@@ -71,9 +71,8 @@ int run(int argc, char** argv) {
     CLI::App app{"Score clips with an OpenMIC relevance model: 20 relevances in [0, 1] per clip.", "polytag-predict"};
     std::string model_path, data, format = "csv", out_path;
     std::vector<std::string> key_args;
-    app.add_option("--model", model_path, "model file written by polytag-train")->required();
-    app.add_option("--data", data, "OpenMIC-2018 folder, or a .npz with X (N, 10, 128) uint8 [and sample_key]")
-        ->required();
+    app.add_option("--model", model_path, "model file written by polytag-train (required)");
+    app.add_option("--data", data, "OpenMIC-2018 folder, or a .npz with X (N, 10, 128) uint8 [and sample_key] (required)");
     auto* keys_opt = app.add_option("--keys", key_args, "only these sample keys, comma separated (default: every clip)")
                          ->delimiter(',');
     app.add_option("--format", format, "csv | json (one array, a clip per line) | jsonl (JSON Lines)")
@@ -81,6 +80,9 @@ int run(int argc, char** argv) {
         ->check(CLI::IsMember({"csv", "json", "jsonl"}));
     app.add_option("--out", out_path, "write to this file (atomically) instead of stdout");
     if (int rc = po::cli::parse(app, argc, argv); rc >= 0) return rc;
+    // Required options are checked after parsing, so that an unknown option is named first.
+    if (model_path.empty()) throw po::cli::UsageError("--model is required");
+    if (data.empty()) throw po::cli::UsageError("--data is required");
 
     std::vector<std::string> wanted;
     for (const auto& k : key_args)

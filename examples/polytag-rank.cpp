@@ -30,15 +30,18 @@ int run(int argc, char** argv) {
                  "polytag-rank"};
     std::string model_path, data, instrument, split;
     int top = 10;
-    app.add_option("--model", model_path, "model file written by polytag-train")->required();
-    app.add_option("--data", data, "OpenMIC-2018 folder, or a .npz with X (N, 10, 128) uint8 [and sample_key]")
-        ->required();
-    app.add_option("--instrument", instrument, "one of the 20 instrument names, e.g. piano")->required();
+    app.add_option("--model", model_path, "model file written by polytag-train (required)");
+    app.add_option("--data", data, "OpenMIC-2018 folder, or a .npz with X (N, 10, 128) uint8 [and sample_key] (required)");
+    app.add_option("--instrument", instrument, "one of the 20 instrument names, e.g. piano (required)");
     app.add_option("--top", top, "how many clips to list")->capture_default_str()->check(CLI::Range(1, 1 << 30));
     app.add_option("--split", split,
                    "which clips of a release folder to rank: test (default), train or all; a .npz has no splits")
         ->check(CLI::IsMember({"train", "test", "all"}));
     if (int rc = po::cli::parse(app, argc, argv); rc >= 0) return rc;
+    // Required options are checked after parsing, so that an unknown option is named first.
+    if (model_path.empty()) throw po::cli::UsageError("--model is required");
+    if (data.empty()) throw po::cli::UsageError("--data is required");
+    if (instrument.empty()) throw po::cli::UsageError("--instrument is required");
 
     const po::RelevanceModel model = po::RelevanceModel::load(model_path);
     // An unknown name is a bad argument; the message suggests the closest valid name.
