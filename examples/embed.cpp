@@ -1,10 +1,15 @@
 // Embedding the OpenMIC instrument model in your own program: load once, predict anywhere
 // (predict is const and thread-safe). Usage: embed model.npz [clips.npz holding X (N, 10, 128) uint8]
 //
+// What to copy besides the two calls: check the clips' shape against the model before
+// predicting (a wrong width would otherwise be read across clip boundaries), and catch
+// polytag::Error, which names the file and what is wrong with it.
+//
 // Build: link polytag::predictor (the model compiled once; this file then compiles in seconds)
 // and polytag::io for the npz reader.
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -35,7 +40,10 @@ int main(int argc, char** argv) {
         for (std::size_t k = 0; k < model.classes() && k < relevance.size(); ++k)
             std::printf("%-18s %.3f\n", model.class_names()[k].c_str(), relevance[k]);
         return 0;
-    } catch (const polytag::Error& e) {
+    } catch (const polytag::Error& e) {  // every refusal of a file: one line, exit 1
+        std::fprintf(stderr, "embed: error: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {  // e.g. std::bad_alloc: still a message, not an abort
         std::fprintf(stderr, "embed: error: %s\n", e.what());
         return 1;
     }

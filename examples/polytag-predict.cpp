@@ -70,11 +70,10 @@ void write_scores(const Sink& out, const std::string& format, const std::vector<
 int run(int argc, char** argv) {
     CLI::App app{"Score clips with an OpenMIC relevance model: 20 relevances in [0, 1] per clip.", "polytag-predict"};
     std::string model_path, data, format = "csv", out_path;
-    std::vector<std::string> key_args;
+    std::string key_args;  // a plain string, so that --keys "" reaches the empty-list check
     app.add_option("--model", model_path, "model file written by polytag-train (required)");
     app.add_option("--data", data, "OpenMIC-2018 folder, or a .npz with X (N, 10, 128) uint8 [and sample_key] (required)");
-    auto* keys_opt = app.add_option("--keys", key_args, "only these sample keys, comma separated (default: every clip)")
-                         ->delimiter(',');
+    auto* keys_opt = app.add_option("--keys", key_args, "only these sample keys, comma separated (default: every clip)");
     app.add_option("--format", format, "csv | json (one array, a clip per line) | jsonl (JSON Lines)")
         ->capture_default_str()
         ->check(CLI::IsMember({"csv", "json", "jsonl"}));
@@ -85,8 +84,7 @@ int run(int argc, char** argv) {
     if (data.empty()) throw po::cli::UsageError("--data is required");
 
     std::vector<std::string> wanted;
-    for (const auto& k : key_args)
-        for (const auto& item : po::cli::split_list(k)) wanted.push_back(item);
+    for (const auto& item : po::cli::split_list(key_args)) wanted.push_back(item);
     if (keys_opt->count() > 0 && wanted.empty()) throw po::cli::UsageError("--keys: the list of sample keys is empty");
     if (!out_path.empty()) po::cli::check_output_path(out_path, "--out");
 

@@ -40,9 +40,9 @@ function(polytag_tool_test_name out name)
 endfunction()
 
 # polytag_tool_test(<name> <tool> <expected exit> <args joined by |> [FIXTURE_SETUP f]
-#                   [FIXTURE_REQUIRED f] [REQUIRE_SHARED <path under ../shared/data>] -D...)
+#                   [FIXTURE_REQUIRED f...] [REQUIRE_SHARED <path under ../shared/data>] -D...)
 function(polytag_tool_test name tool expect_rc args)
-  cmake_parse_arguments(T "" "FIXTURE_SETUP;FIXTURE_REQUIRED;REQUIRE_SHARED" "" ${ARGN})
+  cmake_parse_arguments(T "" "FIXTURE_SETUP;REQUIRE_SHARED" "FIXTURE_REQUIRED" ${ARGN})
   polytag_tool_test_name(test "${name}")
   set(extra)
   if(T_REQUIRE_SHARED)
@@ -56,7 +56,7 @@ function(polytag_tool_test name tool expect_rc args)
     set_tests_properties(${test} PROPERTIES FIXTURES_SETUP ${T_FIXTURE_SETUP})
   endif()
   if(T_FIXTURE_REQUIRED)
-    set_tests_properties(${test} PROPERTIES FIXTURES_REQUIRED ${T_FIXTURE_REQUIRED})
+    set_tests_properties(${test} PROPERTIES FIXTURES_REQUIRED "${T_FIXTURE_REQUIRED}")
   endif()
 endfunction()
 
@@ -106,6 +106,64 @@ polytag_tool_test("train on synthetic data" polytag-train 0
                   "-DJSON_KEYS=macro.mse|macro.mae|macro.f1|macro.f1_macro2|macro.ap|macro.auc|instruments.piano.n|instruments.piano.n_pos|instruments.voice.ap|train_seconds|epochs|config.model.pool|config.train.lr"
                   FIXTURE_SETUP polytag_tool_model)
 
+# polytag-predict and polytag-rank on the committed 4-clip release (train: 000046_3840,
+# 000046_7680, 014521_96000; test: 000135_0) with the synthetic run's model.
+set(_clip_line "[0-9]+_[0-9]+(,[0-9.e+-]+)+")
+polytag_tool_test("predict csv on the committed release" polytag-predict 0 "--model|synthetic.npz|--data|${_release}"
+                  "-DSTDOUT_REGEX=^key,accordion,banjo,.*,voice\n${_clip_line}\n${_clip_line}\n${_clip_line}\n${_clip_line}\n$"
+                  FIXTURE_REQUIRED polytag_tool_model)
+polytag_tool_test("predict json is one clip per line" polytag-predict 0
+                  "--model|synthetic.npz|--data|${_release}/openmic-2018.npz|--format|json"
+                  "-DSTDOUT_REGEX=^\\[\n{\"key\": \"000046_3840\", \"relevance\": {\"accordion\": [0-9.e-]+, .*\"voice\": [0-9.e-]+}},\n.*}}\n\\]\n$"
+                  -DSTDOUT_LINES=6 FIXTURE_REQUIRED polytag_tool_model)
+polytag_tool_test("predict jsonl --out writes JSON Lines" polytag-predict 0
+                  "--model|synthetic.npz|--data|${_release}|--format|jsonl|--out|scores.jsonl"
+                  -DSTDOUT_LINES=0 "-DFILE_REGEX=scores.jsonl|^{\"key\": \"[0-9_]+\", \"relevance\": {[^\n]*}}\n{[^\n]*}\n{[^\n]*}\n{[^\n]*}\n$"
+                  FIXTURE_REQUIRED polytag_tool_model)
+polytag_tool_test("predict csv --out" polytag-predict 0
+                  "--model|synthetic.npz|--data|${_release}|--keys|000135_0|--out|scores.csv"
+                  -DSTDOUT_LINES=0 "-DFILE_REGEX=scores.csv|^key,.*\n000135_0," FIXTURE_REQUIRED polytag_tool_model)
+set_tests_properties(tools:predict_jsonl_--out_writes_JSON_Lines tools:predict_csv_--out PROPERTIES
+                     FIXTURES_SETUP polytag_tool_scores)
+polytag_tool_test("predict rejects an unknown key" polytag-predict 2
+                  "--model|synthetic.npz|--data|${_release}|--keys|no_such_key"
+                  "-DSTDERR_REGEX=^polytag-predict: error: --keys: no clip 'no_such_key'" -DONE_LINE_STDERR=ON
+                  FIXTURE_REQUIRED polytag_tool_model)
+polytag_tool_test("predict rejects an empty key list" polytag-predict 2
+                  "--model|synthetic.npz|--data|${_release}|--keys="
+                  "-DSTDERR_REGEX=^polytag-predict: error: --keys: " -DONE_LINE_STDERR=ON
+                  FIXTURE_REQUIRED polytag_tool_model)
+polytag_tool_test("predict rejects a key list of commas" polytag-predict 2
+                  "--model|synthetic.npz|--data|${_release}|--keys|,"
+                  "-DSTDERR_REGEX=^polytag-predict: error: --keys: the list of sample keys is empty" -DONE_LINE_STDERR=ON
+                  FIXTURE_REQUIRED polytag_tool_model)
+polytag_tool_test("predict refuses a folder as --out" polytag-predict 2
+                  "--model|synthetic.npz|--data|${_release}|--out|${_tools_dir}"
+                  "-DSTDERR_REGEX=^polytag-predict: error: --out .*: is a folder" -DONE_LINE_STDERR=ON)
+polytag_tool_test("rank ranks the test split of a release by default" polytag-rank 0
+                  "--model|synthetic.npz|--data|${_release}|--instrument|piano"
+                  "-DSTDOUT_REGEX=^ *rank +key +relevance +observed +split\n +1 +000135_0 +[0-9.e-]+ +[-0-9.e]+ +test\n$"
+                  FIXTURE_REQUIRED polytag_tool_model)
+polytag_tool_test("rank --split train" polytag-rank 0
+                  "--model|synthetic.npz|--data|${_release}|--instrument|piano|--split|train"
+                  -DSTDOUT_LINES=4 "-DSTDOUT_NOT_REGEX=000135_0" FIXTURE_REQUIRED polytag_tool_model)
+polytag_tool_test("rank --split all" polytag-rank 0
+                  "--model|synthetic.npz|--data|${_release}|--instrument|piano|--split|all"
+                  -DSTDOUT_LINES=5 FIXTURE_REQUIRED polytag_tool_model)
+polytag_tool_test("rank --split needs a release folder" polytag-rank 2
+                  "--model|synthetic.npz|--data|${_release}/openmic-2018.npz|--instrument|piano|--split|test"
+                  "-DSTDERR_REGEX=^polytag-rank: error: --split test: .* without train/test splits" -DONE_LINE_STDERR=ON
+                  FIXTURE_REQUIRED polytag_tool_model)
+polytag_tool_test("rank rejects a bad --split" polytag-rank 2
+                  "--model|synthetic.npz|--data|${_release}|--instrument|piano|--split|validation"
+                  "-DSTDERR_REGEX=^polytag-rank: error: .*split" -DONE_LINE_STDERR=ON)
+polytag_tool_test("rank suggests the closest instrument name" polytag-rank 2
+                  "--model|synthetic.npz|--data|${_release}|--instrument|Piano"
+                  "-DSTDERR_REGEX=^polytag-rank: error: unknown instrument 'Piano' [(]did you mean 'piano'[?][)]; valid names: accordion, .*voice"
+                  -DONE_LINE_STDERR=ON FIXTURE_REQUIRED polytag_tool_model)
+polytag_tool_test("rank: split CSVs with a BOM and CRLF" polytag-rank 0
+                  "--model|synthetic.npz|--data|${_tools_dir}/release-bom|--instrument|voice|--split|all"
+                  -DSTDOUT_LINES=5 "-DSTDOUT_REGEX=000135_0 +[0-9.e-]+ +[-0-9.e]+ +test\n" FIXTURE_REQUIRED polytag_tool_model)
 polytag_tool_test("predict needs --model" polytag-predict 2 "--data|x"
                   "-DSTDERR_REGEX=^polytag-predict: error: --model is required" -DONE_LINE_STDERR=ON)
 polytag_tool_test("predict rejects a missing model file" polytag-predict 1 "--model|missing.npz|--data|."
@@ -123,11 +181,50 @@ if(POLYTAG_SYSTEM_PYTHON)
                        FIXTURES_REQUIRED polytag_tool_model PASS_REGULAR_EXPRESSION "^ok ")
 endif()
 
+if(POLYTAG_SYSTEM_PYTHON)
+  # CSV and JSON Lines print the same text for every value.
+  add_test(NAME tools:predict_formats_print_the_same_digits
+           COMMAND ${POLYTAG_SYSTEM_PYTHON} -c
+             "import json, re, sys; csv = [l.split(',') for l in open(sys.argv[1]).read().splitlines()]; rows = {r[0]: r[1:] for r in csv[1:]}; line = [l for l in open(sys.argv[2]) if '000135_0' in l][0]; text = re.findall(r'\": ([-0-9.e+]+)', line); assert text == rows['000135_0'], (text, rows['000135_0']); assert [float(t) for t in text] == list(json.loads(line)['relevance'].values()); print('same', len(text))"
+             ${_tools_dir}/scores.csv ${_tools_dir}/scores.jsonl)
+  set_tests_properties(tools:predict_formats_print_the_same_digits PROPERTIES
+                       FIXTURES_REQUIRED polytag_tool_scores PASS_REGULAR_EXPRESSION "^same 20")
+
+  # Catalogues a user might hand over: repeated keys, 64-wide clips, a good one; a bad model file.
+  add_test(NAME tools:make_catalogues
+           COMMAND ${POLYTAG_SYSTEM_PYTHON} -c
+             "import numpy as np, sys; d = sys.argv[1]; x = np.random.default_rng(0).integers(0, 256, (3, 10, 128), dtype=np.uint8); np.savez(d + '/catalogue.npz', X=x, sample_key=np.array(['a', 'b', 'c'])); np.savez(d + '/repeated-keys.npz', X=x, sample_key=np.array(['a', 'b', 'a'])); np.savez(d + '/narrow.npz', X=x[:, :, :64].copy()); open(d + '/not-a-model.npz', 'wb').write(b'PK' + bytes(100)); print('ok')"
+             ${_tools_dir})
+  set_tests_properties(tools:make_catalogues PROPERTIES FIXTURES_SETUP polytag_tool_catalogues PASS_REGULAR_EXPRESSION "^ok")
+  set(_needs FIXTURE_REQUIRED polytag_tool_model polytag_tool_catalogues)
+  polytag_tool_test("predict refuses repeated keys naming both rows" polytag-predict 1
+                    "--model|synthetic.npz|--data|repeated-keys.npz|--keys|a"
+                    "-DSTDERR_REGEX=^polytag-predict: error: repeated-keys.npz: sample_key 'a' appears in rows 0 and 2"
+                    -DONE_LINE_STDERR=ON ${_needs})
+  polytag_tool_test("predict refuses clips of another width" polytag-predict 1 "--model|synthetic.npz|--data|narrow.npz"
+                    "-DSTDERR_REGEX=^polytag-predict: error: narrow.npz: clips are 10x64 .*the model reads 10x128"
+                    -DONE_LINE_STDERR=ON ${_needs})
+  polytag_tool_test("predict a catalogue" polytag-predict 0 "--model|synthetic.npz|--data|catalogue.npz|--keys|c,a"
+                    "-DSTDOUT_REGEX=^key,[^\n]*\nc,[^\n]+\na,[^\n]+\n$" ${_needs})
+  polytag_tool_test("predict rejects a bad model file" polytag-predict 1 "--model|not-a-model.npz|--data|catalogue.npz"
+                    "-DSTDERR_REGEX=^polytag-predict: error: .*not-a-model.npz" -DONE_LINE_STDERR=ON ${_needs})
+  if(TARGET embed)
+    polytag_tool_test("embed: a good model and catalogue" embed 0 "synthetic.npz|catalogue.npz"
+                      "-DSTDOUT_REGEX=^accordion +[0-9.]+\n.*voice +[0-9.]+\n$" -DSTDOUT_LINES=20 ${_needs})
+    polytag_tool_test("embed: a model alone scores a neutral clip" embed 0 "synthetic.npz" -DSTDOUT_LINES=20 ${_needs})
+    polytag_tool_test("embed: a bad model file is one line, exit 1" embed 1 "not-a-model.npz"
+                      "-DSTDERR_REGEX=^embed: error: .*not-a-model.npz" -DONE_LINE_STDERR=ON ${_needs})
+    polytag_tool_test("embed: clips of another width are refused" embed 1 "synthetic.npz|narrow.npz"
+                      "-DSTDERR_REGEX=^embed: error: narrow.npz: X is [(]3, 10, 64[)], the model needs [(]N, 10, 128[)]"
+                      -DONE_LINE_STDERR=ON ${_needs})
+    polytag_tool_test("embed: usage" embed 2 "" "-DSTDERR_REGEX=^usage: embed" ${_needs})
+  endif()
+endif()
 # On ../shared/data (skipped, and reported so, where it is absent).
 set(_small "@SHARED@/openmic-like-small")
 polytag_tool_test("predict csv on openmic-like-small" polytag-predict 0
                   "--model|synthetic.npz|--data|${_small}|--keys|000766_48000"
-                  "-DSTDOUT_REGEX=^key,accordion,banjo,.*,voice\n000766_48000(,[01]\\.[0-9]+)+\n$"
+                  "-DSTDOUT_REGEX=^key,accordion,banjo,.*,voice\n000766_48000(,[0-9.e+-]+)+\n$"
                   REQUIRE_SHARED openmic-like-small/openmic-2018.npz FIXTURE_REQUIRED polytag_tool_model)
 polytag_tool_test("predict json on the release npz" polytag-predict 0
                   "--model|synthetic.npz|--data|${_small}/openmic-2018.npz|--format|json"
@@ -135,6 +232,6 @@ polytag_tool_test("predict json on the release npz" polytag-predict 0
                   REQUIRE_SHARED openmic-like-small/openmic-2018.npz FIXTURE_REQUIRED polytag_tool_model)
 polytag_tool_test("rank piano on openmic-like-small" polytag-rank 0
                   "--model|synthetic.npz|--data|${_small}|--instrument|piano|--top|5"
-                  "-DSTDOUT_REGEX=rank +key +relevance +observed.*\n +5 +[0-9_]+ +[01]\\.[0-9]+"
+                  "-DSTDOUT_REGEX=rank +key +relevance +observed.*\n +5 +[0-9_]+ +[0-9.e+-]+"
                   REQUIRE_SHARED openmic-like-small/openmic-2018.npz FIXTURE_REQUIRED polytag_tool_model)
 include(${CMAKE_CURRENT_LIST_DIR}/audio.cmake)
