@@ -16,6 +16,7 @@
 #include "polytag/nn/flatten.hpp"
 #include "polytag/nn/max_pool2d.hpp"
 #include "polytag/nn/sequential.hpp"
+#include "support/parity.hpp"
 #include "support/shared_data.hpp"
 
 using namespace polytag;
@@ -28,21 +29,12 @@ const io::NpzReader& fixture() {
     return reader;
 }
 
-/// Largest |a - b| / max(1, |b|), NaN counted as a failure.
-double deviation(TensorView<const float> actual, TensorView<const float> expected) {
-    REQUIRE(actual.shape() == expected.shape());
-    double worst = 0;
-    for (Index i = 0; i < actual.size(); ++i) {
-        const double e = std::abs(double(actual[i]) - double(expected[i])) / std::max(1.0, std::abs(double(expected[i])));
-        if (!(e <= worst)) worst = std::isnan(e) ? 1e9 : e;
-    }
-    return worst;
-}
+using test::parity_deviation;
 
 void check_matches(TensorView<const float> actual, const std::string& name) {
     const Tensor<float> expected = fixture().read<float>(name);
     INFO(name << ": shape " << actual.shape().str() << " vs " << expected.shape().str());
-    const double dev = deviation(actual, expected);
+    const double dev = parity_deviation(actual, expected);
     INFO(name << ": max deviation " << dev);
     CHECK(dev <= kTolerance);
 }

@@ -15,6 +15,7 @@
 #include "polytag/nn/network.hpp"
 #include "polytag/optim/any_optimizer.hpp"
 #include "polytag/train/fit.hpp"
+#include "support/parity.hpp"
 #include "support/shared_data.hpp"
 
 using namespace polytag;
@@ -26,21 +27,12 @@ const io::NpzReader& fixture() {
     return reader;
 }
 
-/// Largest |a - b| / max(1, |b|).
-double deviation(TensorView<const float> actual, TensorView<const float> expected) {
-    REQUIRE(actual.shape() == expected.shape());
-    double worst = 0;
-    for (Index i = 0; i < actual.size(); ++i) {
-        const double e = std::abs(double(actual[i]) - double(expected[i])) / std::max(1.0, std::abs(double(expected[i])));
-        if (!(e <= worst)) worst = std::isnan(e) ? 1e9 : e;
-    }
-    return worst;
-}
+using test::parity_deviation;
 
 #define CHECK_MATCHES(actual, name)                                  \
     do {                                                             \
         const Tensor<float> expected_ = fixture().read<float>(name); \
-        const double dev_ = deviation((actual), expected_);          \
+        const double dev_ = parity_deviation((actual), expected_);          \
         INFO(name << ": max deviation " << dev_);                    \
         CHECK(dev_ <= 1e-5);                                         \
     } while (0)
