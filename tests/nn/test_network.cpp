@@ -234,7 +234,9 @@ TEST_CASE("network: MultiHead<T>(heads, ...) computes what MultiHead<T, K> does"
         const Tensor<double> ya = Tensor<double>::copy_of(fixed.forward(x, Mode::Train));
         CHECK((runtime.forward(x, Mode::Train).array() == ya.array()).all());
         Tensor<double> x2 = x;
-        CHECK(test::gradcheck(runtime, x2).max_rel_error < 1e-6);
+        const test::GradCheckResult g = test::gradcheck(runtime, x2);
+        INFO("per_task " << per_task << ", worst at " << g.worst);
+        CHECK(g.max_rel_error < 1e-6);
     }
     CHECK_THROWS_AS(MultiHead<float>(0, 4), ShapeError);
 }
