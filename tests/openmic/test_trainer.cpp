@@ -50,7 +50,7 @@ TEST_CASE("A short training run clearly beats the untrained model on validation"
     const GroupSplit split = validation_split(d, 0.2, 0);
     RelevanceModel m(small_model(), 42);
     m.set_normalizer(Normalizer::fit(d.features(), split.train));
-    Batch<float> scratch;
+    openmic::Batch<float> scratch;
     Tensor<float> pred;
     predict_rows(m.net(), d, m.normalizer(), split.validation, scratch, pred);
     const double mse0 = observed_mse(pred, d, split.validation), ap0 = evaluate(pred, d, split.validation).macro.ap;

@@ -40,6 +40,25 @@ inline Evaluation evaluate(TensorView<const float> pred, const Dataset& d, const
     return evaluate(pred, l.y, l.mask, d.class_names(), thresholds);
 }
 
+/// Masked MSE pooled over every observed label of (pred, y, mask), all (N, C): the sum of
+/// squared errors over the entries with mask != 0, in double and row-major order, divided by
+/// their count; 0 with no observed label. The early-stopping criterion of train() (fit's
+/// metric over the validation rows' gathered targets and mask).
+inline double observed_mse(TensorView<const float> pred, TensorView<const float> y, TensorView<const float> mask) {
+    if (pred.rank() != 2 || y.shape() != pred.shape() || mask.shape() != pred.shape())
+        throw ShapeError("polytag::openmic::observed_mse: pred " + pred.shape().str() + ", targets " + y.shape().str() +
+                         ", mask " + mask.shape().str());
+    double sum = 0;
+    Index n = 0;
+    for (Index i = 0; i < pred.size(); ++i) {
+        if (mask[i] == 0.0f) continue;
+        const double e = double(pred[i]) - double(y[i]);
+        sum += e * e;
+        ++n;
+    }
+    return n ? sum / double(n) : 0.0;
+}
+
 /// Masked MSE pooled over every observed label of `rows` (not a mean over instruments):
 /// sum of squared errors / number of observed labels, in double; 0 with no observed label.
 inline double observed_mse(TensorView<const float> pred, const Dataset& d, const std::vector<Index>& rows) {

@@ -14,19 +14,24 @@
 // the initialisation, dropout and shuffles; no atomics or unordered reductions).
 // No allocation in the batch loop: batch, activation, gradient and optimiser buffers are sized
 // by the first batch and reused.
+// The loop is polytag::fit (train/fit.hpp) over a DatasetSource (dataset_source.hpp): this
+// file only turns a TrainConfig into FitOptions (schedule, clipping, patience, the shuffles
+// continuing the initialisation's generator, observed_mse as the criterion and macro AP as an
+// extra metric), the TrainHooks into FitHooks, and fit's history into a TrainingHistory.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <functional>
 #include <string>
-#include <limits>
 #include <variant>
+#include <limits>
 #include <vector>
 
 #include "polytag/loss/masked_bce.hpp"
 #include "polytag/loss/masked_mse.hpp"
 #include "polytag/openmic/batch.hpp"
+#include "polytag/openmic/dataset_source.hpp"
 #include "polytag/openmic/dataset.hpp"
 #include "polytag/openmic/dataset_evaluation.hpp"
 #include "polytag/openmic/normalizer.hpp"
@@ -37,10 +42,10 @@
 #include "polytag/optim/adam.hpp"
 #include "polytag/optim/adamw.hpp"
 #include "polytag/optim/sgd.hpp"
-#include "polytag/optim/clip.hpp"
 #include "polytag/optim/schedule.hpp"
 #include "polytag/tensor/random.hpp"
 #include "polytag/tensor/threads.hpp"
+#include "polytag/train/fit.hpp"
 
 namespace polytag::openmic {
 
@@ -60,15 +65,33 @@ inline void predict_rows(RelevanceModel::Net& net, const Dataset& data, const No
 
 namespace detail {
 
-using Optimizer = std::variant<Adam<float>, AdamW<float>, Sgd<float>>;
+/// Adam, AdamW or Sgd as TrainConfig says, with the step / set_lr / lr that fit() calls.
+/// (Not AnyOptimizer: its polytag::OptimizerKind would clash with openmic::OptimizerKind
+/// for users of both namespaces.)
+class Optimizer {
+public:
+    Optimizer(const TrainConfig& c, ParameterList<float> params) : opt_(make(c, std::move(params))) {}
+    void step() {
+        std::visit([](auto& o) { o.step(); }, opt_);
+    }
+    void set_lr(float lr) {
+        std::visit([lr](auto& o) { o.set_lr(lr); }, opt_);
+    }
+    float lr() const {
+        return std::visit([](const auto& o) { return o.lr(); }, opt_);
+    }
 
-inline Optimizer make_optimizer(const TrainConfig& c, ParameterList<float> params) {
-    if (c.optimizer == OptimizerKind::Sgd)
-        return Sgd<float>(std::move(params), SgdOptions<float>{float(c.lr), float(c.momentum), 0.0f, float(c.weight_decay), false});
-    if (c.optimizer == OptimizerKind::Adam)
-        return Adam<float>(std::move(params), AdamOptions<float>{float(c.lr), 0.9f, 0.999f, 1e-8f, float(c.weight_decay)});
-    return AdamW<float>(std::move(params), AdamWOptions<float>{float(c.lr), 0.9f, 0.999f, 1e-8f, float(c.weight_decay)});
-}
+private:
+    using Variant = std::variant<Adam<float>, AdamW<float>, Sgd<float>>;
+    static Variant make(const TrainConfig& c, ParameterList<float> params) {
+        if (c.optimizer == OptimizerKind::Sgd)
+            return Sgd<float>(std::move(params), SgdOptions<float>{float(c.lr), float(c.momentum), 0.0f, float(c.weight_decay), false});
+        if (c.optimizer == OptimizerKind::Adam)
+            return Adam<float>(std::move(params), AdamOptions<float>{float(c.lr), 0.9f, 0.999f, 1e-8f, float(c.weight_decay)});
+        return AdamW<float>(std::move(params), AdamWOptions<float>{float(c.lr), 0.9f, 0.999f, 1e-8f, float(c.weight_decay)});
+    }
+    Variant opt_;
+};
 
 inline LrSchedule<float> make_schedule(const TrainConfig& c, std::int64_t steps_per_epoch) {
     const std::int64_t total = std::max<std::int64_t>(1, steps_per_epoch * c.epochs);
@@ -77,24 +100,55 @@ inline LrSchedule<float> make_schedule(const TrainConfig& c, std::int64_t steps_
     return LrSchedule<float>::warmup_cosine(float(c.lr), warmup, total, float(c.lr * c.min_lr_ratio));
 }
 
-/// Snapshot of all parameter values, preallocated once (the best weights so far).
-struct WeightSnapshot {
-    std::vector<Tensor<float>> values;
-    explicit WeightSnapshot(const ParameterList<float>& params) {
-        for (const auto& p : params) values.push_back(Tensor<float>::copy_of(p.value));
+/// The training loss TrainConfig::loss chooses, as one type fit() can take.
+struct TrainLoss {
+    bool bce = false;
+    MaskedMse<float> mse;
+    MaskedBce<float> bce_loss;
+    float forward(TensorView<const float> pred, TensorView<const float> target, TensorView<const float> mask) {
+        return bce ? bce_loss.forward(pred, target, mask) : mse.forward(pred, target, mask);
     }
-    void take(const ParameterList<float>& params) {
-        for (std::size_t i = 0; i < params.size(); ++i) std::copy(params[i].value.begin(), params[i].value.end(), values[i].begin());
+    TensorView<const float> backward() const { return bce ? bce_loss.backward() : mse.backward(); }
+    Index observed() const { return bce ? bce_loss.observed() : mse.observed(); }
+};
+
+/// fit()'s progress as the openmic TrainObserver sees it: val_loss is fit's criterion
+/// (observed_mse), val_ap its first extra metric (macro AP); elapsed counts from train()'s
+/// start (normalisation and initialisation included). fit's own note is replaced by train()'s.
+class ObserverAdapter final : public FitObserver {
+public:
+    ObserverAdapter(TrainObserver* to, double offset) : to_(to), offset_(offset) {}
+    void note(const std::string&) override {}
+    void batch(int epoch, int epochs, int batch, int batches, double running_loss) override {
+        if (to_) to_->batch(epoch, epochs, batch, batches, running_loss);
     }
-    void restore(const ParameterList<float>& params) const {
-        for (std::size_t i = 0; i < params.size(); ++i) std::copy(values[i].begin(), values[i].end(), params[i].value.begin());
+    void epoch(const polytag::FitEpoch& e, int epochs, bool improved) override {
+        if (to_) to_->epoch(convert(e, offset_), epochs, improved);
     }
+    static EpochStats convert(const polytag::FitEpoch& e, double offset) {
+        EpochStats o;
+        o.epoch = e.epoch;
+        o.train_loss = e.train_loss;
+        o.val_loss = e.val_metric;
+        o.val_ap = e.val_extra.empty() ? 0.0 : e.val_extra[0];
+        o.lr = e.lr;
+        o.seconds = e.seconds;
+        o.elapsed = e.elapsed + offset;
+        o.partial = e.partial;
+        return o;
+    }
+
+private:
+    TrainObserver* to_;
+    double offset_;
 };
 
 }  // namespace detail
 
 /// Trains `model` (re-initialised from config.seed) on `train_rows` of `data`, early-stopping on
 /// `validation_rows`. Sets the model's normaliser. Returns the per-epoch history.
+/// The loop is fit()'s (train/fit.hpp) over a DatasetSource; this sets up what fit takes from
+/// the TrainConfig and maps the result back to a TrainingHistory.
 inline TrainingHistory train(RelevanceModel& model, const Dataset& data, const std::vector<Index>& train_rows,
                              const std::vector<Index>& validation_rows, const TrainConfig& config,
                              const TrainHooks& hooks = {}) {
@@ -113,93 +167,60 @@ inline TrainingHistory train(RelevanceModel& model, const Dataset& data, const s
     // Process-global: set only when it differs (cross_validate sets it once for all its folds).
     if (num_threads() != config.threads) set_num_threads(config.threads);
     model.set_normalizer(Normalizer::fit(data.features(), train_rows));
-    const Normalizer& norm = model.normalizer();
+    const DatasetSource source(data, {model.normalizer()});
     RelevanceModel::Net& net = model.net();
+    // One generator: the initialisation (which also seeds the dropout masks), then the shuffles.
     Rng rng(config.seed);
     net.init(rng);
     const ParameterList<float> params = net.parameters();
-    detail::Optimizer optimizer = detail::make_optimizer(config, params);
-    const Index n = static_cast<Index>(train_rows.size());
-    const Index batch_size = std::min<Index>(config.batch, n);
-    const Index batches = (n + batch_size - 1) / batch_size;
-    const LrSchedule<float> schedule = detail::make_schedule(config, batches);
-    MaskedMse<float> mse;
-    MaskedBce<float> bce;
-    const bool use_bce = config.loss == LossKind::MaskedBce;
+    detail::Optimizer optimizer(config, params);
+    detail::TrainLoss loss;
+    loss.bce = config.loss == LossKind::MaskedBce;
+    // Without any improving epoch (a NaN validation loss throughout) the initial weights are restored.
+    const WeightSnapshot<float> initial(params);
 
-    std::vector<Index> order = train_rows;
-    Batch<float> batch, val_scratch;
-    Tensor<float> val_pred;
-    detail::WeightSnapshot best(params);
+    const std::vector<std::string>& class_names = data.class_names();
+    FitOptions<float> o;
+    o.epochs = config.epochs;
+    o.batch = config.batch;
+    o.shuffle_rng = &rng;
+    o.schedule = detail::make_schedule(config, steps_per_epoch(Index(train_rows.size()), config.batch));
+    o.grad_clip = config.grad_clip;
+    o.patience = config.patience;
+    o.metric = [](TensorView<const float> pred, TensorView<const float> y, TensorView<const float> mask) {
+        return observed_mse(pred, y, mask);
+    };
+    o.extra_metrics.push_back([&class_names](TensorView<const float> pred, TensorView<const float> y,
+                                             TensorView<const float> mask) {
+        return evaluate(pred, y, mask, class_names).macro.ap;
+    });
 
     TrainingHistory history;
-    history.best_val_loss = std::numeric_limits<double>::infinity();
     history.train_clips = static_cast<long long>(train_rows.size());
     history.validation_clips = static_cast<long long>(validation_rows.size());
     if (hooks.progress)
         hooks.progress->note("training on " + std::to_string(train_rows.size()) + " clips, validating on " +
-                             std::to_string(validation_rows.size()) + ", " + std::to_string(batches) +
+                             std::to_string(validation_rows.size()) + ", " +
+                             std::to_string(steps_per_epoch(Index(train_rows.size()), config.batch)) +
                              " batches per epoch");
-    std::int64_t step = 0;
-    int since_best = 0;
-    for (int epoch = 1; epoch <= config.epochs; ++epoch) {
-        const auto te = clock::now();
-        polytag::shuffle(order.begin(), order.end(), rng);
-        double loss_sum = 0;
-        int done = 0;
-        bool stop = false;
-        for (Index b = 0; b < batches; ++b) {
-            const Index begin = b * batch_size, end = std::min(n, begin + batch_size);
-            gather_batch(data, norm, order, begin, end, batch);
-            TensorView<const float> pred = net.forward(batch.x, Mode::Train);
-            const float loss = use_bce ? bce.forward(pred, batch.y, batch.mask) : mse.forward(pred, batch.y, batch.mask);
-            net.backward(use_bce ? bce.backward() : mse.backward(), false);
-            if (config.grad_clip > 0) clip_grad_norm(params, float(config.grad_clip));
-            const float lr = schedule(step++);
-            std::visit([&](auto& opt) {
-                opt.set_lr(lr);
-                opt.step();
-            }, optimizer);
-            loss_sum += loss;
-            ++done;
-            if (hooks.progress) hooks.progress->batch(epoch, config.epochs, int(b + 1), int(batches), loss_sum / done);
-            if (hooks.on_batch) hooks.on_batch(epoch, int(b + 1));
-            if (hooks.stop && *hooks.stop) {
-                stop = true;
-                break;
-            }
-        }
-        predict_rows(net, data, norm, validation_rows, val_scratch, val_pred);
-        EpochStats e;
-        e.epoch = epoch;
-        e.train_loss = loss_sum / std::max(1, done);
-        e.val_loss = observed_mse(val_pred, data, validation_rows);
-        e.val_ap = evaluate(val_pred, data, validation_rows).macro.ap;
-        e.lr = schedule(step - 1);
-        e.seconds = seconds_since(te);
-        e.elapsed = seconds_since(t0);
-        e.partial = stop && done < batches;
-        const bool improved = e.val_loss < history.best_val_loss;
-        if (improved) {
-            history.best_val_loss = e.val_loss;
-            history.best_epoch = epoch;
-            best.take(params);
-            since_best = 0;
-        } else {
-            ++since_best;
-        }
-        history.epochs.push_back(e);
-        if (hooks.progress) hooks.progress->epoch(e, config.epochs, improved);
-        if (stop) {
-            history.interrupted = true;
-            break;
-        }
-        if (config.patience > 0 && since_best >= config.patience) {
-            history.stopped_early = true;
-            break;
-        }
+    detail::ObserverAdapter observer(hooks.progress, seconds_since(t0));
+    FitHooks fh;
+    fh.progress = &observer;
+    fh.stop = hooks.stop;
+    fh.on_batch = hooks.on_batch;
+    const FitHistory fitted = fit(net, loss, optimizer, source, train_rows, validation_rows, o, fh);
+
+    const double offset = seconds_since(t0) - fitted.seconds;
+    for (const auto& e : fitted.epochs) history.epochs.push_back(detail::ObserverAdapter::convert(e, offset));
+    history.stopped_early = fitted.stopped_early;
+    history.interrupted = fitted.interrupted;
+    history.best_epoch = fitted.best_epoch;
+    if (fitted.best_epoch > 0) {
+        history.best_val_loss = fitted.best_metric;
+    } else {
+        history.best_val_loss = std::numeric_limits<double>::infinity();
+        initial.restore(params);
     }
-    best.restore(params);
     history.seconds = seconds_since(t0);
     return history;
 }

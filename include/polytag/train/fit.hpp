@@ -49,8 +49,9 @@
 
 namespace polytag {
 
-/// One epoch of a fit.
-struct EpochStats {
+/// One epoch of a fit. (Not "EpochStats": openmic::EpochStats is the OpenMIC trainer's, and code
+/// using both namespaces must not find two.)
+struct FitEpoch {
     int epoch = 0;                    ///< 1-based
     double train_loss = 0;            ///< mean of this epoch's batch losses
     double val_metric = std::numeric_limits<double>::quiet_NaN();  ///< the criterion; NaN without validation
@@ -62,7 +63,7 @@ struct EpochStats {
 };
 
 struct FitHistory {
-    std::vector<EpochStats> epochs;
+    std::vector<FitEpoch> epochs;
     int best_epoch = 0;  ///< 0 when there was no validation
     double best_metric = std::numeric_limits<double>::quiet_NaN();
     bool stopped_early = false;  ///< patience ran out
@@ -77,7 +78,7 @@ struct FitObserver {
     virtual void note(const std::string& /*text*/) {}
     /// After every batch; must not allocate (the batch loop does not).
     virtual void batch(int /*epoch*/, int /*epochs*/, int /*batch*/, int /*batches*/, double /*running_loss*/) {}
-    virtual void epoch(const EpochStats& /*stats*/, int /*epochs*/, bool /*improved*/) {}
+    virtual void epoch(const FitEpoch& /*stats*/, int /*epochs*/, bool /*improved*/) {}
 };
 
 struct FitHooks {
@@ -256,7 +257,7 @@ FitHistory fit(Net& net, Loss& loss, Optimizer& optimizer, const BatchSource<T>&
                 break;
             }
         }
-        EpochStats e;
+        FitEpoch e;
         e.epoch = epoch;
         e.train_loss = loss_sum / std::max(1, done);
         e.lr = double(optimizer.lr());
