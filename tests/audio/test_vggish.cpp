@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <string>
@@ -170,6 +171,81 @@ TEST_CASE("Vggish: widths come from the file", "[vggish]") {
     CHECK(a.flat_size() == 6 * 4 * 32);
     CHECK(v.conv_weight(1).shape() == Shape{3, 3, 8, 16});
     CHECK(v.fc_weight(0).shape() == Shape{32, 768});
+    // The forward's copy is the transpose, (in, out); fc_weight gives back the file's (out, in).
+    const Tensor<float> w = io::NpzReader(small_model()).read<float>("fc1_1.weight");
+    const Tensor<float>& wt = v.fc_weight_transposed(0);
+    REQUIRE(wt.shape() == Shape{768, 32});
+    Index differ = 0;
+    for (Index o = 0; o < 32; ++o)
+        for (Index i = 0; i < 768; ++i) differ += wt(i, o) != w(o, i);
+    CHECK(differ == 0);
+    const Tensor<float> back = v.fc_weight(0);
+    CHECK(std::equal(back.begin(), back.end(), w.begin(), w.end()));
+}
+
+namespace {
+/// The file `a` with the entries of `raw` (name -> a whole .npy stream) added as they are.
+void write_with_raw(const std::string& path, const Arrays& a, const std::map<std::string, std::string>& raw) {
+    std::vector<io::NpzEntry> e;
+    for (const auto& [n, s] : a.strings) e.emplace_back(n, s);
+    for (const auto& [n, t] : a.floats)
+        if (!raw.count(n)) e.emplace_back(n, t.view());
+    std::vector<io::detail::ZipInput> inputs;
+    for (const auto& x : e) {
+        const auto& enc = x.encoded();
+        inputs.push_back({x.name() + ".npy", {{enc.header().data(), enc.header().size()}, {enc.data(), enc.data_size()}}});
+    }
+    for (const auto& [n, bytes] : raw) inputs.push_back({n + ".npy", {{bytes.data(), bytes.size()}}});
+    io::detail::write_zip(path, path, inputs, false);
+}
+/// A 2-d float32 array as an .npy stream: C or Fortran order, little- or big-endian.
+std::string npy_2d(const Tensor<float>& t, bool fortran, bool big_endian) {
+    const Index rows = t.dim(0), cols = t.dim(1);
+    std::string data;
+    for (Index a = 0; a < (fortran ? cols : rows); ++a)
+        for (Index b = 0; b < (fortran ? rows : cols); ++b) {
+            const float x = fortran ? t(b, a) : t(a, b);
+            char c[4];
+            std::memcpy(c, &x, 4);
+            if (big_endian) std::swap(c[0], c[3]), std::swap(c[1], c[2]);
+            data.append(c, 4);
+        }
+    return test::make_npy(std::string("{'descr': '") + (big_endian ? ">f4" : "<f4") + "', 'fortran_order': " +
+                              (fortran ? "True" : "False") + ", 'shape': (" + std::to_string(rows) + ", " +
+                              std::to_string(cols) + "), }",
+                          data);
+}
+}  // namespace
+
+TEST_CASE("Vggish: FC weights stored in Fortran order or big-endian load as the same network", "[vggish]") {
+    // The FC weights are read block by block into their transposed layout; every storage numpy
+    // can write must give the same weights.
+    test::TempDir dir;
+    const Arrays good = read_arrays(small_model());
+    const Vggish v = Vggish::load(small_model());
+    const Reference ref = read_reference(small_reference());
+    const Tensor<float> want = v.embed(ref.patches.view());
+    const std::string path = dir.file("orders.npz");
+    write_with_raw(path, good,
+                   {{"fc1_1.weight", npy_2d(good.floats.at("fc1_1.weight"), false, true)},
+                    {"fc1_2.weight", npy_2d(good.floats.at("fc1_2.weight"), true, false)},
+                    {"fc2.weight", npy_2d(good.floats.at("fc2.weight"), true, true)}});
+    const Vggish w = Vggish::load(path);
+    for (int k = 0; k < 3; ++k) {
+        const Tensor<float> a = v.fc_weight_transposed(k), b = w.fc_weight_transposed(k);
+        CHECK(std::equal(a.begin(), a.end(), b.begin(), b.end()));
+    }
+    const Tensor<float> got = w.embed(ref.patches.view());
+    CHECK(std::equal(got.begin(), got.end(), want.begin(), want.end()));
+
+    // A non-finite element is numbered in the file's (out, in) row-major order in either storage.
+    Arrays bad = good;
+    bad.floats.at("fc1_2.weight")(5, 9) = std::nanf("");  // (64, 32): element 5 * 32 + 9 = 169
+    const std::string c_path = dir.file("nan_c.npz"), f_path = dir.file("nan_f.npz");
+    write_arrays(c_path, bad);
+    write_with_raw(f_path, good, {{"fc1_2.weight", npy_2d(bad.floats.at("fc1_2.weight"), true, false)}});
+    for (const std::string& p : {c_path, f_path})
+        CHECK(error_of(p) == "vggish file " + p + ": 'fc1_2.weight': element 169 is not finite");
 }
 
 TEST_CASE("Vggish: final_activation none gives torch's pre-activation embedding", "[vggish]") {
@@ -390,6 +466,17 @@ TEST_CASE("Vggish: hostile and damaged files give one-line errors naming file an
             a.floats["conv1.bias"] = Tensor<float>(Shape{5000}, 0.1f);
         });
         CHECK_THAT(msg, Contains("'conv1.weight': width 5000 is outside [1, 1024]"));
+    }
+    SECTION("FC weight data cut short") {
+        // A header that claims the right shape over too few bytes: refused with the headers,
+        // before the block-by-block read of the FC weights starts.
+        std::string cut = npy_2d(good.floats.at("fc1_1.weight"), false, false);
+        cut.resize(cut.size() - 100);
+        const std::string path = dir.file("cut.npz");
+        write_with_raw(path, good, {{"fc1_1.weight", cut}});
+        const std::string msg = error_of(path);
+        CHECK_THAT(msg, Contains("vggish file " + path + ": 'fc1_1.weight': unreadable .npy header"));
+        CHECK(msg.find('\n') == std::string::npos);
     }
     SECTION("huge declared shape in a small entry") {
         // A hand-made conv1.weight header that claims (3, 3, 1, 100000000) over 288 bytes of data.

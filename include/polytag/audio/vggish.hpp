@@ -232,7 +232,7 @@ public:
             v.conv_b_[k] = read(std::string(vggish_conv_names()[k]) + ".bias");
         }
         for (std::size_t k = 0; k < 3; ++k) {
-            v.fc_w_[k] = read(std::string(vggish_fc_names()[k]) + ".weight");
+            v.fc_wt_[k] = read_transposed(r, path, std::string(vggish_fc_names()[k]) + ".weight");
             v.fc_b_[k] = read(std::string(vggish_fc_names()[k]) + ".bias");
         }
         v.post_ = VggishPostprocessor(read("pca_eigen_vectors"), read("pca_means"));
@@ -253,9 +253,20 @@ public:
     /// Conv layer k (0..5): weight (3, 3, in, out) HWIO as polytag::Conv2d, bias (out).
     const Tensor<float>& conv_weight(int k) const { return conv_w_.at(std::size_t(k)); }
     const Tensor<float>& conv_bias(int k) const { return conv_b_.at(std::size_t(k)); }
-    /// FC layer k (0..2): weight (out, in) as polytag::Dense, bias (out).
-    const Tensor<float>& fc_weight(int k) const { return fc_w_.at(std::size_t(k)); }
+    /// FC layer k (0..2): weight (in, out), the transpose of the file's and polytag::Dense's
+    /// (out, in), as the forward multiplies by it (y = x W^T computed as x times this); shared
+    /// by every thread. Bias (out).
+    const Tensor<float>& fc_weight_transposed(int k) const { return fc_wt_.at(std::size_t(k)); }
     const Tensor<float>& fc_bias(int k) const { return fc_b_.at(std::size_t(k)); }
+    /// FC layer k's weight (out, in) as in the file and polytag::Dense: a transposed copy
+    /// (fc1_1's is 201 MB for the official widths), for inspection and tests.
+    Tensor<float> fc_weight(int k) const {
+        const Tensor<float>& t = fc_wt_.at(std::size_t(k));
+        const Index in = t.dim(0), out = t.dim(1);
+        Tensor<float> w(Shape{out, in});
+        transpose_into(t.data(), in, out, w.data());
+        return w;
+    }
 
     /// Raw embeddings: patches (N, 96, 64) -> out (N, E). N may be 0. Throws ShapeError on
     /// wrong shapes and ValueError on a non-finite input value (naming the patch).
@@ -300,6 +311,69 @@ private:
     Vggish() = default;
 
     static bool pools_after(int conv) { return conv == 0 || conv == 1 || conv == 3 || conv == 5; }
+
+    /// dst (cols, rows) = src (rows, cols)^T, both row-major and contiguous (32 x 32 tiles).
+    static void transpose_into(const float* src, Index rows, Index cols, float* dst) {
+        constexpr Index kTile = 32;
+        for (Index i0 = 0; i0 < rows; i0 += kTile)
+            for (Index j0 = 0; j0 < cols; j0 += kTile) {
+                const Index i1 = std::min(rows, i0 + kTile), j1 = std::min(cols, j0 + kTile);
+                for (Index j = j0; j < j1; ++j)
+                    for (Index i = i0; i < i1; ++i) dst[j * rows + i] = src[i * cols + j];
+            }
+    }
+
+    /// An FC weight entry (out, in), float32 (its header already checked), read into the
+    /// transposed (in, out) layout the forward uses. The data streams through a buffer of a few
+    /// rows, so the 201 MB of the official fc1_1 are never held twice. The same errors as the
+    /// other entries: "cannot be read (...)" for a broken stream, and the first non-finite
+    /// element, numbered as in the file's (out, in) row-major order.
+    static Tensor<float> read_transposed(const io::NpzReader& r, const std::string& path, const std::string& n) {
+        Tensor<float> t;
+        std::uint64_t bad = ~std::uint64_t(0);
+        try {
+            const std::unique_ptr<io::detail::ByteSource> src = r.open_stream(n);
+            const io::ArrayInfo info = io::detail::read_npy_header(*src);
+            const Index rows = info.shape.at(0), cols = info.shape.at(1);  // (out, in)
+            t = Tensor<float>(Shape{cols, rows});
+            auto* bytes = reinterpret_cast<unsigned char*>(t.data());
+            if (info.fortran_order) {
+                // Column-major (out, in) is row-major (in, out): the bytes are already in place.
+                src->read_exact(t.data(), std::uint64_t(t.size()) * 4, "array data");
+                if (info.big_endian) io::detail::swap_bytes_inplace(bytes, std::size_t(t.size()), 4);
+                for (Index j = 0; j < cols; ++j)
+                    for (Index i = 0; i < rows; ++i)
+                        if (!std::isfinite(t[j * rows + i]))
+                            bad = std::min(bad, std::uint64_t(i) * std::uint64_t(cols) + std::uint64_t(j));
+            } else {
+                constexpr Index kBlock = 32;
+                std::vector<float> buf(std::size_t(std::min(kBlock, rows) * cols));
+                for (Index i0 = 0; i0 < rows; i0 += kBlock) {
+                    const Index nr = std::min(kBlock, rows - i0);
+                    src->read_exact(buf.data(), std::uint64_t(nr * cols) * 4, "array data");
+                    if (info.big_endian)
+                        io::detail::swap_bytes_inplace(reinterpret_cast<unsigned char*>(buf.data()),
+                                                       std::size_t(nr * cols), 4);
+                    if (bad == ~std::uint64_t(0))
+                        for (Index e = 0; e < nr * cols; ++e)
+                            if (!std::isfinite(buf[std::size_t(e)])) {
+                                bad = std::uint64_t(i0 * cols + e);
+                                break;
+                            }
+                    // Rows i0 .. i0 + nr of the file are columns i0 .. i0 + nr of t.
+                    for (Index j = 0; j < cols; ++j) {
+                        float* d = t.data() + j * rows + i0;
+                        for (Index i = 0; i < nr; ++i) d[i] = buf[std::size_t(i * cols + j)];
+                    }
+                }
+            }
+            src->finish();
+        } catch (const Error& e) {
+            throw file_error(path, n, std::string("cannot be read (") + e.what() + ")");
+        }
+        if (bad != ~std::uint64_t(0)) throw file_error(path, n, "element " + std::to_string(bad) + " is not finite");
+        return t;
+    }
 
     /// A string from the file as a message shows it: at most 64 characters, control characters as '?'.
     static std::string shown(std::string s) {
@@ -418,8 +492,10 @@ private:
         for (int k = 0; k < 3; ++k) {
             const Index f_out = arch_.fc[std::size_t(k)];
             float* dst = k == 2 ? out.data() : next;
-            gemm<float>(Trans::No, Trans::Yes, 1.0f, MatrixRef<const float>(cur, b, f_in),
-                        MatrixRef<const float>(fc_w_[std::size_t(k)].data(), f_out, f_in), 0.0f,
+            // y = x W^T as x times the stored (in, out) transpose: a plain product, so no backend
+            // keeps a per-thread transposed copy of the weight (the weights are shared).
+            gemm<float>(Trans::No, Trans::No, 1.0f, MatrixRef<const float>(cur, b, f_in),
+                        MatrixRef<const float>(fc_wt_[std::size_t(k)].data(), f_in, f_out), 0.0f,
                         MatrixRef<float>(dst, b, f_out));
             bias_act(dst, b, f_out, fc_b_[std::size_t(k)].data(), k < 2 || arch_.final_relu);
             std::swap(cur, next);
@@ -429,7 +505,7 @@ private:
 
     VggishArchitecture arch_;
     std::array<Tensor<float>, 6> conv_w_, conv_b_;
-    std::array<Tensor<float>, 3> fc_w_, fc_b_;
+    std::array<Tensor<float>, 3> fc_wt_, fc_b_;  ///< weights (in, out): transposed at load
     VggishPostprocessor post_;
     Index most_ = 1;  ///< floats of the largest activation of one patch
 };
