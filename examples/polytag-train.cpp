@@ -198,11 +198,8 @@ int run(int argc, char** argv) {
         const std::string text = report_data.dump(2) + "\n";
         polytag::io::write_atomically(report, [&](polytag::io::AtomicFile& f) { f.write(text); });
         const po::RowLabels test = po::labels_of(data, data.test());
-        std::vector<po::PrPanel> panels;
         const auto curves = po::precision_recall_curves(pred, test.y, test.mask);
-        for (std::size_t k = 0; k < curves.size(); ++k)
-            panels.push_back({ev.instruments[k].name, curves[k].recall, curves[k].precision, ev.instruments[k].ap});
-        const std::string svg = po::training_report_svg(history, panels, "polytag-train: " + ctx.data + " (test split)");
+        const std::string svg = po::training_report_svg(history, ev, curves, "polytag-train: " + ctx.data);
         polytag::io::write_atomically(svg_path_for(report), [&](polytag::io::AtomicFile& f) { f.write(svg); });
     }
     if (!quiet) {

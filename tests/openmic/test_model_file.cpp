@@ -124,6 +124,22 @@ TEST_CASE("Corrupt and mismatched model files are refused with errors naming fil
         std::filesystem::resize_file(bad, size / 2);
         CHECK_THAT(load_error(bad), Catch::Contains("bad.npz"));
     }
+    SECTION("a flipped byte inside a stored weight is a CRC error, not a dtype complaint") {
+        std::string bytes;
+        {
+            std::ifstream in(good, std::ios::binary);
+            bytes.assign(std::istreambuf_iterator<char>(in), {});
+        }
+        const std::size_t name = bytes.find("trunk.1.weight.npy");
+        REQUIRE(name != std::string::npos);
+        const std::size_t magic = bytes.find("\x93NUMPY", name);
+        REQUIRE(magic != std::string::npos);
+        bytes[magic + 128 + 5] ^= 0x40;  // inside the (16, 24) float32 data, past the 128-byte header
+        std::ofstream(bad, std::ios::binary) << bytes;
+        const std::string e = load_error(bad);
+        CHECK_THAT(e, Catch::Contains("bad.npz") && Catch::Contains("trunk.1.weight") && Catch::Contains("CRC error"));
+        CHECK_THAT(e, !Catch::Contains("float array") && !Catch::Contains("dtype"));
+    }
     SECTION("missing weight") {
         rewrite(good, bad, "trunk.1.weight", nullptr);
         const std::string e = load_error(bad);
