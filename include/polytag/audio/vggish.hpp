@@ -92,7 +92,7 @@ public:
 private:
     friend class Vggish;
     Index max_batch_;
-    Tensor<float> a_, b_, cols_;
+    Tensor<float> a_, b_, cols_, pre_pool_;
 };
 
 class Vggish {
@@ -236,11 +236,13 @@ public:
             v.fc_b_[k] = read(std::string(vggish_fc_names()[k]) + ".bias");
         }
         v.post_ = VggishPostprocessor(read("pca_eigen_vectors"), read("pca_means"));
-        // The largest activation of one patch: a conv output, or an FC one.
+        // The largest activation of one patch the chunk buffers hold: the output of a conv that
+        // no pool follows, a pool's output (a pooled conv's full output only ever exists for
+        // one group of patches, in the workspace's own buffer), or an FC output.
         Index hh = kVggishFrames, ww = kVggishBands;
         for (std::size_t k = 0; k < 6; ++k) {
-            v.most_ = std::max(v.most_, hh * ww * v.arch_.conv[k]);
             if (pools_after(int(k))) hh /= 2, ww /= 2;
+            v.most_ = std::max(v.most_, hh * ww * v.arch_.conv[k]);
         }
         v.most_ = std::max({v.most_, v.arch_.fc[0], v.arch_.fc[1], v.arch_.fc[2]});
         return v;
@@ -433,21 +435,27 @@ private:
         }
     }
 
-    /// 3x3 SAME stride-1 conv + bias + ReLU of x (b, h, w, cin) into y (b, h, w, cout). The
-    /// im2col matrix is built for a few patches at a time (>= 1024 output rows per GEMM), so
-    /// its size does not grow with the chunk.
+    /// 3x3 SAME stride-1 conv + bias + ReLU of x (b, h, w, cin) into y (b, h, w, cout), or,
+    /// when a pool follows, its 2x2 max pool into y (b, h/2, w/2, cout). The im2col matrix is
+    /// built for a few patches at a time (>= 1024 output rows per GEMM), so its size does not
+    /// grow with the chunk; a pooled conv's output goes through a buffer of one such group and
+    /// is pooled group by group (the same products: conv1's full output, 1.5 MB per patch,
+    /// never exists for the whole chunk).
     void conv(int k, const float* x, Index b, Index h, Index w, float* y, VggishWorkspace& ws) const {
         const Index cin = k == 0 ? 1 : arch_.conv[std::size_t(k) - 1], cout = arch_.conv[std::size_t(k)];
         const Index pixels = h * w, window = 9 * cin;
         const Index group = std::min(b, std::max<Index>(1, (1024 + pixels - 1) / pixels));
+        const bool pooled = pools_after(k);
         ws.cols_.resize(Shape{group * pixels, window});
+        if (pooled) ws.pre_pool_.resize(Shape{group * pixels * cout});  // grows only
         const MatrixRef<const float> wm(conv_w_[std::size_t(k)].data(), window, cout);
         for (Index s = 0; s < b; s += group) {
             const Index n = std::min(group, b - s), m = n * pixels;
             im2col3x3(x + s * pixels * cin, n, h, w, cin, ws.cols_.data());
-            MatrixRef<float> ym(y + s * pixels * cout, m, cout);
+            MatrixRef<float> ym(pooled ? ws.pre_pool_.data() : y + s * pixels * cout, m, cout);
             gemm<float>(Trans::No, Trans::No, 1.0f, MatrixRef<const float>(ws.cols_.data(), m, window), wm, 0.0f, ym);
             bias_act(ym.data, m, cout, conv_b_[std::size_t(k)].data(), true);
+            if (pooled) pool(ym.data, n, h, w, cout, y + s * (pixels / 4) * cout);
         }
     }
 
@@ -476,16 +484,10 @@ private:
         float* next = ws.b_.data();
         const float* in = x.data();
         for (int k = 0; k < 6; ++k) {
-            conv(k, in, b, h, w, next, ws);
+            conv(k, in, b, h, w, next, ws);  // pooled too where a pool follows
             std::swap(cur, next);
             in = cur;
-            if (pools_after(k)) {
-                pool(cur, b, h, w, arch_.conv[std::size_t(k)], next);
-                std::swap(cur, next);
-                in = cur;
-                h /= 2;
-                w /= 2;
-            }
+            if (pools_after(k)) h /= 2, w /= 2;
         }
         // cur holds (b, 6, 4, conv4_2): row-major, the (h, w, c) flatten fc1_1 expects.
         Index f_in = arch_.flat_size();
