@@ -112,6 +112,10 @@ set(_clip_line "[0-9]+_[0-9]+(,[0-9.e+-]+)+")
 polytag_tool_test("predict csv on the committed release" polytag-predict 0 "--model|synthetic.npz|--data|${_release}"
                   "-DSTDOUT_REGEX=^key,accordion,banjo,.*,voice\n${_clip_line}\n${_clip_line}\n${_clip_line}\n${_clip_line}\n$"
                   FIXTURE_REQUIRED polytag_tool_model)
+# The 8-bit path's numbers are held by tests/openmic/test_quantized_model.cpp; here, the flag.
+polytag_tool_test("predict --int8 on the committed release" polytag-predict 0 "--model|synthetic.npz|--data|${_release}|--int8"
+                  "-DSTDOUT_REGEX=^key,accordion,banjo,.*,voice\n${_clip_line}\n${_clip_line}\n${_clip_line}\n${_clip_line}\n$"
+                  FIXTURE_REQUIRED polytag_tool_model)
 polytag_tool_test("predict json is one clip per line" polytag-predict 0
                   "--model|synthetic.npz|--data|${_release}/openmic-2018.npz|--format|json"
                   "-DSTDOUT_REGEX=^\\[\n{\"key\": \"000046_3840\", \"relevance\": {\"accordion\": [0-9.e-]+, .*\"voice\": [0-9.e-]+}},\n.*}}\n\\]\n$"
@@ -193,7 +197,7 @@ if(POLYTAG_SYSTEM_PYTHON)
   # Catalogues a user might hand over: repeated keys, 64-wide clips, a good one; a bad model file.
   add_test(NAME tools:make_catalogues
            COMMAND ${POLYTAG_SYSTEM_PYTHON} -c
-             "import numpy as np, sys; d = sys.argv[1]; x = np.random.default_rng(0).integers(0, 256, (3, 10, 128), dtype=np.uint8); np.savez(d + '/catalogue.npz', X=x, sample_key=np.array(['a', 'b', 'c'])); np.savez(d + '/repeated-keys.npz', X=x, sample_key=np.array(['a', 'b', 'a'])); np.savez(d + '/narrow.npz', X=x[:, :, :64].copy()); open(d + '/not-a-model.npz', 'wb').write(b'PK' + bytes(100)); print('ok')"
+             "import numpy as np, sys; d = sys.argv[1]; x = np.random.default_rng(0).integers(0, 256, (3, 10, 128), dtype=np.uint8); np.savez(d + '/catalogue.npz', X=x, sample_key=np.array(['a', 'b', 'c'])); np.savez(d + '/repeated-keys.npz', X=x, sample_key=np.array(['a', 'b', 'a'])); np.savez(d + '/narrow.npz', X=x[:, :, :64].copy()); open(d + '/not-a-model.npz', 'wb').write(b'PK' + bytes(100)); big = np.random.default_rng(1).integers(0, 256, (9000, 10, 128), dtype=np.uint8); np.savez_compressed(d + '/big.npz', X=big, sample_key=np.array(['k%d' % i for i in range(9000)])); print('ok')"
              ${_tools_dir})
   set_tests_properties(tools:make_catalogues PROPERTIES FIXTURES_SETUP polytag_tool_catalogues PASS_REGULAR_EXPRESSION "^ok")
   set(_needs FIXTURE_REQUIRED polytag_tool_model polytag_tool_catalogues)
@@ -206,6 +210,24 @@ if(POLYTAG_SYSTEM_PYTHON)
                     -DONE_LINE_STDERR=ON ${_needs})
   polytag_tool_test("predict a catalogue" polytag-predict 0 "--model|synthetic.npz|--data|catalogue.npz|--keys|c,a"
                     "-DSTDOUT_REGEX=^key,[^\n]*\nc,[^\n]+\na,[^\n]+\n$" ${_needs})
+  # A catalogue .npz without --keys is streamed, 4,096 clips at a time (deflated here): the same
+  # rows, in order, as the in-memory path that --keys takes, across the chunk boundaries.
+  polytag_tool_test("predict streams a catalogue of several chunks" polytag-predict 0
+                    "--model|synthetic.npz|--data|big.npz|--out|big.csv" -DSTDOUT_LINES=0 ${_needs})
+  polytag_tool_test("predict --keys on the streamed catalogue" polytag-predict 0
+                    "--model|synthetic.npz|--data|big.npz|--keys|k4095,k4096,k8999,k0|--out|big-keys.csv" -DSTDOUT_LINES=0 ${_needs})
+  set_tests_properties(tools:predict_streams_a_catalogue_of_several_chunks "tools:predict_--keys_on_the_streamed_catalogue"
+                       PROPERTIES FIXTURES_SETUP polytag_tool_big)
+  add_test(NAME tools:predict_streamed_rows_equal_the_in_memory_ones
+           COMMAND ${POLYTAG_SYSTEM_PYTHON} -c
+             "import sys; a = open(sys.argv[1]).read().splitlines(); b = open(sys.argv[2]).read().splitlines(); assert len(a) == 9001 and a[0] == b[0], len(a); assert [l.split(',')[0] for l in a[1:]] == ['k%d' % i for i in range(9000)]; rows = {l.split(',')[0]: l for l in a[1:]}; assert len(b) == 5 and all(rows[l.split(',')[0]] == l for l in b[1:]); print('same', len(b) - 1)"
+             ${_tools_dir}/big.csv ${_tools_dir}/big-keys.csv)
+  set_tests_properties(tools:predict_streamed_rows_equal_the_in_memory_ones PROPERTIES
+                       FIXTURES_REQUIRED polytag_tool_big PASS_REGULAR_EXPRESSION "^same 4")
+  polytag_tool_test("predict refuses repeated keys when streaming too" polytag-predict 1
+                    "--model|synthetic.npz|--data|repeated-keys.npz"
+                    "-DSTDERR_REGEX=^polytag-predict: error: repeated-keys.npz: sample_key 'a' appears in rows 0 and 2"
+                    -DONE_LINE_STDERR=ON ${_needs})
   polytag_tool_test("predict rejects a bad model file" polytag-predict 1 "--model|not-a-model.npz|--data|catalogue.npz"
                     "-DSTDERR_REGEX=^polytag-predict: error: .*not-a-model.npz" -DONE_LINE_STDERR=ON ${_needs})
   if(TARGET embed)
