@@ -138,8 +138,10 @@ int run(int argc, char** argv) {
         }
     };
 
-    if (wanted.empty() && !std::filesystem::is_directory(data) && std::filesystem::is_regular_file(data)) {
+    if (wanted.empty() && !model.has_input2() && !std::filesystem::is_directory(data) &&
+        std::filesystem::is_regular_file(data)) {
         // A catalogue .npz, every clip: streamed, kStreamChunk clips at a time (bounded memory).
+        // (A model with a second input reads the catalogue whole, that array beside X.)
         constexpr polytag::Index kStreamChunk = 4096;
         po::ClipStream stream(data, model.frames(), model.features());
         polytag::Tensor<std::uint8_t> x;
@@ -151,7 +153,8 @@ int run(int argc, char** argv) {
         return po::cli::kExitOk;
     }
 
-    const po::ClipSet clips = po::load_clips(data);
+    // A model with a second input stream reads it from the data by the name its config stores.
+    const po::ClipSet clips = po::load_clips(data, model.input2());
     po::check_clip_shape(clips, data, model.frames(), model.features());
     std::vector<polytag::Index> rows;
     if (wanted.empty()) {
@@ -171,7 +174,7 @@ int run(int argc, char** argv) {
                   x.data() + polytag::Index(i) * clip);
         keys.push_back(clips.keys[std::size_t(rows[i])]);
     }
-    const polytag::Tensor<float> pred = predict(x);
+    const polytag::Tensor<float> pred = model.has_input2() && !quantized ? po::score_rows(model, clips, rows) : predict(x);
     write([&](ScoreWriter& w) { w.rows(keys.data(), keys.size(), pred); });
     return po::cli::kExitOk;
 }

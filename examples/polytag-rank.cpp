@@ -46,7 +46,8 @@ int run(int argc, char** argv) {
     const po::RelevanceModel model = po::RelevanceModel::load(model_path);
     // An unknown name is a bad argument; the message suggests the closest valid name.
     const polytag::Index k = po::cli::as_usage([&] { return po::class_index(model.class_names(), instrument); });
-    const po::ClipSet clips = po::load_clips(data);
+    // A model with a second input stream reads it from the data by the name its config stores.
+    const po::ClipSet clips = po::load_clips(data, model.input2());
     po::check_clip_shape(clips, data, model.frames(), model.features());
     if (!clips.has_splits && (split == "train" || split == "test"))
         throw po::cli::UsageError("--split " + split + ": " + data +
@@ -56,12 +57,7 @@ int run(int argc, char** argv) {
     std::vector<polytag::Index> rows;
     for (polytag::Index r = 0; r < clips.size(); ++r)
         if (split == "all" || clips.split[std::size_t(r)] == split) rows.push_back(r);
-    polytag::Tensor<std::uint8_t> x(polytag::Shape{polytag::Index(rows.size()), model.frames(), model.features()});
-    const polytag::Index clip = model.frames() * model.features();
-    for (std::size_t i = 0; i < rows.size(); ++i)
-        std::copy(clips.features.data() + rows[i] * clip, clips.features.data() + (rows[i] + 1) * clip,
-                  x.data() + polytag::Index(i) * clip);
-    const polytag::Tensor<float> pred = model.predict(x);
+    const polytag::Tensor<float> pred = po::score_rows(model, clips, rows);
 
     std::vector<std::size_t> order(rows.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;

@@ -5,6 +5,8 @@
 //   polytag-train --data openmic-2018 --threads 2  # the real release folder
 //   polytag-train --data openmic-2018 --folds 5 --jobs 2 --out ensemble.npz
 //                                                  # 5-fold CV by track; writes the ensemble
+//   polytag-train --data DIR --inputs X,NAME       # a second per-clip stream NAME of the npz
+//                                                  # fused with the VGGish frames (--fusion)
 //
 // Ctrl-C stops after the current batch; the best model so far is saved (exit status 130).
 // Exit status: 0 done, 1 bad data, 2 bad arguments (output paths included, checked before
@@ -47,7 +49,8 @@ int run(int argc, char** argv) {
     CLI::App app{"Train the OpenMIC-2018 20-instrument relevance model, evaluate it on the test split, and write "
                  "the model file, report.json and an SVG of training and precision-recall curves.",
                  "polytag-train"};
-    std::string data_dir, out = "model.npz", report = "report.json", pool, trunk, optimizer, loss;
+    std::string data_dir, out = "model.npz", report = "report.json", pool, trunk, optimizer, loss, inputs, fusion,
+        input2_trunk;
     po::ModelConfig mc;
     po::TrainConfig tc;
     bool quiet = false, tune = false;
@@ -89,6 +92,15 @@ int run(int argc, char** argv) {
         ->check(CLI::IsMember({"masked_mse", "masked_bce"}));
     app.add_option("--patience", tc.patience, "early-stopping patience in epochs (0: off)")->capture_default_str()
         ->check(CLI::Range(0, 100000));
+    app.add_option("--inputs", inputs,
+                   "the model's inputs: X (default), or X,NAME to fuse a second per-clip array NAME of the npz "
+                   "(uint8 or float, (N, steps, D) or (N, D)) with the VGGish frames; without --data, a synthetic "
+                   "second stream of that name");
+    app.add_option("--fusion", fusion,
+                   "with --inputs X,NAME: frame (per-frame concat before the trunk; NAME needs X's frames) or late "
+                   "(its own trunk and pooling, the pooled embeddings joined before the heads) (default late)")
+        ->check(CLI::IsMember({"frame", "late"}));
+    app.add_option("--input2-trunk", input2_trunk, "with --fusion late: the second stream's per-frame widths (default 64)");
     app.add_option("--synthetic-clips", synthetic_clips, "clips of the synthetic set (without --data)")
         ->capture_default_str()->check(CLI::Range(100, 900000));
     if (int rc = po::cli::parse(app, argc, argv); rc >= 0) return rc;
@@ -100,6 +112,20 @@ int run(int argc, char** argv) {
         if (!trunk.empty()) mc.trunk = po::cli::parse_widths(trunk, "--trunk");
         if (!optimizer.empty()) tc.optimizer = po::parse_enum<po::OptimizerKind>(optimizer, "--optimizer");
         if (!loss.empty()) tc.loss = po::parse_enum<po::LossKind>(loss, "--loss");
+        if (!inputs.empty()) {
+            const std::vector<std::string> names = po::cli::split_list(inputs);
+            if (names.empty() || names[0] != "X" || names.size() > 2)
+                throw polytag::ValueError("--inputs: expected X or X,NAME, got '" + inputs + "'");
+            if (names.size() == 2) {
+                mc.input2 = names[1];
+                mc.input2_frames = mc.frames;  // the data's shape is filled in once it is read
+                mc.input2_features = 1;
+            }
+        }
+        if (!fusion.empty()) mc.fusion = po::parse_enum<po::FusionKind>(fusion, "--fusion");
+        if (!input2_trunk.empty()) mc.input2_trunk = po::cli::parse_widths(input2_trunk, "--input2-trunk");
+        if ((!fusion.empty() || !input2_trunk.empty()) && !mc.has_input2())
+            throw polytag::ValueError(std::string(fusion.empty() ? "--input2-trunk" : "--fusion") + ": needs --inputs X,NAME");
         mc.validate("--model");
         tc.validate("--train");
         if (folds == 1 || folds < 0 || folds > 100)
@@ -115,12 +141,28 @@ int run(int argc, char** argv) {
     }
 
     po::ProgressPrinter progress(stderr, quiet ? po::ProgressPrinter::Style::Quiet : po::ProgressPrinter::Style::Auto);
-    const po::Dataset data = data_dir.empty() ? po::make_synthetic(synthetic_clips, 0) : po::Dataset::load(data_dir);
+    po::SyntheticStreams synthetic_stream;
+    synthetic_stream.name = mc.input2;
+    synthetic_stream.classes = {1, 4, 8, 12, 17};  // heard in the second stream's later frames only
+    const po::Dataset data = data_dir.empty()
+                                 ? (mc.has_input2() ? po::make_synthetic(synthetic_clips, 0, synthetic_stream)
+                                                    : po::make_synthetic(synthetic_clips, 0))
+                                 : (mc.has_input2() ? po::Dataset::load(data_dir, {"X", mc.input2}) : po::Dataset::load(data_dir));
+    if (mc.has_input2()) {  // the second stream's per-clip shape, from the data
+        const po::ClipInput& in = data.input(mc.input2);
+        mc.input2_frames = int(in.steps());
+        mc.input2_features = int(in.width());
+        po::cli::as_usage([&] { mc.validate("--inputs " + inputs); });
+    }
     if (!data_dir.empty() && data.test().empty())
         throw po::DatasetError((std::filesystem::path(data_dir) / po::ReleaseLayout::test_split).string(), -1, -1,
                                "no sample keys: the test split is empty (nothing to evaluate on)");
     progress.note("data: " + (data_dir.empty() ? "synthetic (" + std::to_string(data.size()) + " clips)" : data_dir) +
-                  ", train " + std::to_string(data.train().size()) + ", test " + std::to_string(data.test().size()));
+                  ", train " + std::to_string(data.train().size()) + ", test " + std::to_string(data.test().size()) +
+                  (mc.has_input2() ? ", inputs X and " + mc.input2 + " (" + std::to_string(mc.input2_frames) + " x " +
+                                         std::to_string(mc.input2_features) + " per clip, " + po::to_string(mc.fusion) +
+                                         " fusion)"
+                                   : std::string()));
     // Ctrl-C while the data was loading: nothing trained, nothing to save.
     if (po::stop_requested()) {
         progress.note("interrupted before training: nothing written");
@@ -166,7 +208,7 @@ int run(int argc, char** argv) {
         throw polytag::IoError(std::string(e.what()) + "; the trained model was saved to " + rescue + " instead");
     }
 
-    const polytag::Tensor<float> pred = model.predict(po::gather_clips(data, data.test()));
+    const polytag::Tensor<float> pred = po::predict_dataset(model, data, data.test());
     const po::Evaluation ev = po::evaluate(pred, data, data.test());
     nlohmann::json report_data = po::report_json(ev, ctx);
     if (cv) {
@@ -183,7 +225,7 @@ int run(int argc, char** argv) {
             thresholds = po::tune_thresholds(oof.pred, v.y, v.mask);
         } else {
             const po::GroupSplit split = po::validation_split(data, tc.validation_fraction, 0);
-            const polytag::Tensor<float> vp = model.predict(po::gather_clips(data, split.validation));
+            const polytag::Tensor<float> vp = po::predict_dataset(model, data, split.validation);
             const po::RowLabels v = po::labels_of(data, split.validation);
             thresholds = po::tune_thresholds(vp, v.y, v.mask);
         }

@@ -60,6 +60,45 @@ TEST_CASE("The training batch loop does not allocate after the first batch", "[m
     }
 }
 
+TEST_CASE("Training a two-input model (second stream) does not allocate after the first batch", "[model][train][alloc][inputs]") {
+    SyntheticStreams s;
+    s.classes = {1, 4};
+    s.dims = 16;
+    const Dataset d = make_synthetic(900, 4, s);
+    for (FusionKind fusion : {FusionKind::Frame, FusionKind::Late}) {
+        for (PoolKind pool : {PoolKind::Attention, PoolKind::Mean}) {
+            ModelConfig mc;
+            mc.trunk = {32};
+            mc.pool = pool;
+            mc.dropout = 0.2;
+            mc.input_dropout = 0.1;
+            mc.input2 = s.name;
+            mc.input2_frames = 10;
+            mc.input2_features = 16;
+            mc.fusion = fusion;
+            TrainConfig tc;
+            tc.epochs = 2;
+            tc.batch = 32;
+            tc.threads = 1;
+            tc.grad_clip = 1.0;
+            TrainHooks hooks;
+            long at_start = -1, at_end = -1;
+            int batches = 0;
+            hooks.on_batch = [&](int epoch, int batch) {
+                if (epoch != 2) return;
+                if (batch == 1) at_start = test::operator_new_calls();
+                at_end = test::operator_new_calls();
+                batches = batch;
+            };
+            RelevanceModel m(mc, 1);
+            train(m, d, tc, hooks);
+            INFO("fusion " << to_string(fusion) << ", pool " << to_string(pool) << ", " << batches << " batches");
+            REQUIRE(batches > 10);
+            CHECK(at_end - at_start == 0);
+        }
+    }
+}
+
 namespace {
 std::string hostile_path(const std::string& name) {
     const auto dir = std::filesystem::temp_directory_path() / ("polytag_test_hostile_" + std::to_string(::getpid()));

@@ -70,6 +70,9 @@ void read_field(const nlohmann::json& j, const char* key, V& out, const std::str
                     bad_field(where + "." + key + "[" + std::to_string(i) + "]", "must be an integer, got " + e.dump());
                 out.push_back(e.template get<int>());
             }
+        } else if constexpr (std::is_same<V, std::string>::value) {
+            if (!it->is_string()) bad_field(where + "." + key, "must be a string, got " + it->dump());
+            out = it->template get<std::string>();
         } else {  // enums
             if (!it->is_string()) bad_field(where + "." + key, "must be a string, got " + it->dump());
             out = parse_enum<V>(it->template get<std::string>(), where + "." + key);

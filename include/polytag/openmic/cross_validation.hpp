@@ -125,8 +125,7 @@ inline CrossValidation cross_validate(const Dataset& data, const ModelConfig& mo
         FoldResult r;
         r.fold = f;
         r.history = train(m, data, inner.train, inner.validation, c, h);
-        const Tensor<std::uint8_t> clips = gather_clips(data, fold.validation);
-        r.held_out_pred = m.predict(clips);
+        r.held_out_pred = predict_dataset(m, data, fold.validation);
         r.held_out = evaluate(r.held_out_pred, data, fold.validation);
         r.held_out_clips = static_cast<long long>(fold.validation.size());
         r.held_out_rows = fold.validation;

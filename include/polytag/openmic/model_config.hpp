@@ -3,6 +3,7 @@
 // model file stores it as a JSON string, report.json too). Reading refuses unknown keys and
 // out-of-range values with a message naming the field ("config.trunk[1]: must be in
 // [1, 65536], got 0").
+#include <cctype>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +15,8 @@
 namespace polytag::openmic {
 
 enum class PoolKind { Mean, Max, Attention };
+/// How a second per-clip input stream joins the VGGish frames (ModelConfig::input2).
+enum class FusionKind { Frame, Late };
 enum class ActivationKind { Relu, LeakyRelu, Gelu, Tanh };
 
 namespace detail {
@@ -30,6 +33,12 @@ struct EnumNames<ActivationKind> {
                                                                        {ActivationKind::LeakyRelu, "leaky_relu"},
                                                                        {ActivationKind::Gelu, "gelu"},
                                                                        {ActivationKind::Tanh, "tanh"}};
+};
+template <>
+struct EnumNames<FusionKind> {
+    static constexpr const char* what = "fusion";
+    static constexpr std::pair<FusionKind, const char*> table[] = {{FusionKind::Frame, "frame"},
+                                                                   {FusionKind::Late, "late"}};
 };
 }  // namespace detail
 
@@ -49,12 +58,28 @@ struct ModelConfig {
     PoolKind pool = PoolKind::Attention;      ///< over frames; attention is per task
     std::vector<int> head = {};               ///< hidden widths of each task's head (empty: linear)
 
+    /// A second per-clip input beside X (polytag-train --inputs X,NAME): the name of its array
+    /// in the npz, empty for the plain X-only model (whose JSON then has none of these keys).
+    /// Its clips are (input2_frames, input2_features), normalised per feature like X.
+    std::string input2;
+    int input2_frames = 0;
+    int input2_features = 0;
+    /// frame: per-frame concat with X before the trunk (needs input2_frames == frames);
+    /// late: its own per-frame trunk (input2_trunk) and pooling, the pooled embeddings
+    /// concatenated before the heads. Default chosen on validation (docs/openmic.md).
+    FusionKind fusion = FusionKind::Late;
+    std::vector<int> input2_trunk = {64};     ///< late fusion: the second stream's Dense widths
+
+    bool has_input2() const { return !input2.empty(); }
+
     /// Throws ValueError naming the field (prefixed by `where`) when a value is out of range.
     void validate(const std::string& where = "config") const;
     friend bool operator==(const ModelConfig& a, const ModelConfig& b) {
         return a.frames == b.frames && a.features == b.features && a.classes == b.classes && a.trunk == b.trunk &&
                a.activation == b.activation && a.input_dropout == b.input_dropout && a.dropout == b.dropout &&
-               a.pool == b.pool && a.head == b.head;
+               a.pool == b.pool && a.head == b.head && a.input2 == b.input2 && a.input2_frames == b.input2_frames &&
+               a.input2_features == b.input2_features &&
+               (!a.has_input2() || (a.fusion == b.fusion && (a.fusion == FusionKind::Frame || a.input2_trunk == b.input2_trunk)));
     }
     friend bool operator!=(const ModelConfig& a, const ModelConfig& b) { return !(a == b); }
 };
@@ -78,21 +103,52 @@ inline void ModelConfig::validate(const std::string& where) const {
     require(input_dropout >= 0.0 && input_dropout < 1.0, where + ".input_dropout",
             "must be in [0, 1), got " + std::to_string(input_dropout));
     require(dropout >= 0.0 && dropout < 1.0, where + ".dropout", "must be in [0, 1), got " + std::to_string(dropout));
+    if (!has_input2()) return;
+    require(input2 != "X", where + ".input2", "must name an input other than X");
+    require(input2.size() <= 200, where + ".input2", "is longer than 200 characters");
+    for (char ch : input2)
+        require(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.', where + ".input2",
+                "may hold only letters, digits and _.-, got '" + input2 + "'");
+    require(input2_frames >= 1 && input2_frames <= kMaxFrames, where + ".input2_frames",
+            "must be in [1, " + std::to_string(kMaxFrames) + "], got " + std::to_string(input2_frames));
+    require(input2_features >= 1 && input2_features <= kMaxWidth, where + ".input2_features",
+            width_range + std::to_string(input2_features));
+    if (fusion == FusionKind::Frame)
+        require(input2_frames == frames, where + ".input2_frames",
+                "must equal frames (" + std::to_string(frames) + ") for frame fusion, got " + std::to_string(input2_frames));
+    if (fusion == FusionKind::Late) {
+        require(!input2_trunk.empty(), where + ".input2_trunk", "needs at least one layer width for late fusion");
+        require(input2_trunk.size() <= 64, where + ".input2_trunk",
+                "has " + std::to_string(input2_trunk.size()) + " layers, at most 64");
+        for (std::size_t i = 0; i < input2_trunk.size(); ++i)
+            require(input2_trunk[i] >= 1 && input2_trunk[i] <= kMaxWidth,
+                    where + ".input2_trunk[" + std::to_string(i) + "]", width_range + std::to_string(input2_trunk[i]));
+    }
 }
 
+/// The X-only model's JSON has exactly the keys of polytag 0.1 (its model files are
+/// unchanged); the input2 keys appear only with a second input.
 inline nlohmann::json to_json(const ModelConfig& c) {
-    return {{"frames", c.frames},     {"features", c.features},
-            {"classes", c.classes},   {"trunk", c.trunk},
-            {"activation", to_string(c.activation)},
-            {"input_dropout", c.input_dropout},
-            {"dropout", c.dropout},   {"pool", to_string(c.pool)},
-            {"head", c.head}};
+    nlohmann::json j = {{"frames", c.frames},     {"features", c.features},
+                        {"classes", c.classes},   {"trunk", c.trunk},
+                        {"activation", to_string(c.activation)},
+                        {"input_dropout", c.input_dropout},
+                        {"dropout", c.dropout},   {"pool", to_string(c.pool)},
+                        {"head", c.head}};
+    if (c.has_input2()) {
+        j["input2"] = c.input2;
+        j["input2_frames"] = c.input2_frames;
+        j["input2_features"] = c.input2_features;
+        j["fusion"] = to_string(c.fusion);
+        if (c.fusion == FusionKind::Late) j["input2_trunk"] = c.input2_trunk;
+    }
+    return j;
 }
 
 /// Reads a ModelConfig; missing keys keep their defaults, unknown keys are errors.
 inline ModelConfig model_config_from_json(const nlohmann::json& j, const std::string& where = "config") {
     detail::reject_unknown_keys(j, {"frames", "features", "classes", "trunk", "activation", "input_dropout", "dropout", "pool",
-                                    "head"},
+                                    "head", "input2", "input2_frames", "input2_features", "fusion", "input2_trunk"},
                                 where);
     ModelConfig c;
     detail::read_field(j, "frames", c.frames, where);
@@ -104,6 +160,16 @@ inline ModelConfig model_config_from_json(const nlohmann::json& j, const std::st
     detail::read_field(j, "dropout", c.dropout, where);
     detail::read_field(j, "pool", c.pool, where);
     detail::read_field(j, "head", c.head, where);
+    detail::read_field(j, "input2", c.input2, where);
+    if (c.has_input2()) {
+        detail::read_field(j, "input2_frames", c.input2_frames, where);
+        detail::read_field(j, "input2_features", c.input2_features, where);
+        detail::read_field(j, "fusion", c.fusion, where);
+        detail::read_field(j, "input2_trunk", c.input2_trunk, where);
+    } else {
+        for (const char* k : {"input2_frames", "input2_features", "fusion", "input2_trunk"})
+            if (j.contains(k)) throw ValueError(where + "." + k + ": only allowed with input2");
+    }
     c.validate(where);
     return c;
 }

@@ -9,6 +9,8 @@
 //   normalizer.mean   (features,) float32
 //   normalizer.std    (features,) float32, > 0
 //   training          0-d <U   optional JSON: train config and history (informational)
+//   input2.normalizer.mean, input2.normalizer.std   (input2_features,) float32, only when the
+//                     config has a second input (config.input2): its normaliser
 //   <parameter name>  float32  every RelevanceNet parameter, e.g. "trunk.0.weight"
 //
 // An ensemble, "polytag.openmic.ensemble/1" (e.g. the K models of a cross-validation; the
@@ -54,6 +56,7 @@ constexpr std::uint64_t kMaxInflation = 16;
 struct ModelMemberContents {
     ModelConfig config;
     Normalizer normalizer;
+    Normalizer normalizer2;  ///< of config.input2; empty without one
     std::map<std::string, Tensor<float>> weights;
 };
 
@@ -73,7 +76,8 @@ inline IoError model_file_error(const std::string& path, const std::string& fiel
 
 inline bool is_metadata_entry(const std::string& name) {
     return name == "format" || name == "config" || name == "class_names" || name == "normalizer.mean" ||
-           name == "normalizer.std" || name == "training" || name == "members";
+           name == "normalizer.std" || name == "training" || name == "members" || name == "input2.normalizer.mean" ||
+           name == "input2.normalizer.std";
 }
 
 inline std::string member_prefix(bool ensemble, std::size_t i) {
@@ -219,6 +223,22 @@ inline ModelMemberContents read_member(ModelFileReader& r, const std::string& pr
                                        ", must be finite and > 0");
     m.normalizer.mean.assign(mean.begin(), mean.end());
     m.normalizer.std.assign(stdv.begin(), stdv.end());
+    if (m.config.has_input2()) {
+        const Shape f2{m.config.input2_features};
+        for (const char* part : {"input2.normalizer.mean", "input2.normalizer.std"})
+            if (r.info(prefix + part).shape != std::vector<Index>{m.config.input2_features})
+                throw model_file_error(r.path(), prefix + part,
+                                       "has shape " + shape_text(r.info(prefix + part).shape) + ", expected " + f2.str());
+        const Tensor<float> mean2 = r.floats(prefix + "input2.normalizer.mean", f2, "expected");
+        const Tensor<float> std2 = r.floats(prefix + "input2.normalizer.std", f2, "expected");
+        for (Index j = 0; j < f2[0]; ++j)
+            if (!(std2[j] > 0.0f))
+                throw model_file_error(r.path(), prefix + "input2.normalizer.std",
+                                       "element " + std::to_string(j) + " is " + std::to_string(std2[j]) +
+                                           ", must be finite and > 0");
+        m.normalizer2.mean.assign(mean2.begin(), mean2.end());
+        m.normalizer2.std.assign(std2.begin(), std2.end());
+    }
     for (const auto& p : wanted) {
         // Shape mismatches first for every parameter (cheap, header only), then the reads.
         const auto& info = r.info(prefix + p.name);
@@ -255,6 +275,15 @@ inline void write_model_file(const std::string& path, const ModelFileContents& c
         if (ensemble) entries.emplace_back(prefix + "config", configs[i]);
         entries.emplace_back(prefix + "normalizer.mean", TensorView<const float>(m.normalizer.mean.data(), Shape{features}));
         entries.emplace_back(prefix + "normalizer.std", TensorView<const float>(m.normalizer.std.data(), Shape{features}));
+        if (m.config.has_input2()) {
+            const auto f2 = static_cast<Index>(m.normalizer2.mean.size());
+            if (f2 != m.config.input2_features || Index(m.normalizer2.std.size()) != f2)
+                throw ValueError("polytag::openmic::write_model_file: the normaliser of input2 '" + m.config.input2 +
+                                 "' has " + std::to_string(f2) + " dimensions, the config " +
+                                 std::to_string(m.config.input2_features));
+            entries.emplace_back(prefix + "input2.normalizer.mean", TensorView<const float>(m.normalizer2.mean.data(), Shape{f2}));
+            entries.emplace_back(prefix + "input2.normalizer.std", TensorView<const float>(m.normalizer2.std.data(), Shape{f2}));
+        }
         for (const auto& [name, w] : m.weights) {
             if (detail::is_metadata_entry(name))
                 throw ValueError("polytag::openmic::write_model_file: weight name '" + name + "' is reserved");
@@ -302,6 +331,9 @@ inline ModelFileContents read_model_file(const std::string& path) {
                                                "clips of " + std::to_string(b.frames) + " x " + std::to_string(b.features) +
                                                    ", member 0 takes " + std::to_string(a.frames) + " x " +
                                                    std::to_string(a.features));
+            if (a.input2 != b.input2 || a.input2_frames != b.input2_frames || a.input2_features != b.input2_features)
+                throw detail::model_file_error(path, detail::member_prefix(true, i) + "config",
+                                               "second input '" + b.input2 + "' differs from member 0's '" + a.input2 + "'");
         }
         c.class_names = r.strings("class_names");
         if (static_cast<Index>(c.class_names.size()) != c.members[0].config.classes)

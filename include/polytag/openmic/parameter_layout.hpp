@@ -31,17 +31,30 @@ struct ParameterShape {
 /// Every parameter of the network `c` describes, in RelevanceNet::parameters() order:
 /// trunk.<i>.weight (trunk[i], in_i), trunk.<i>.bias (trunk[i]), pool.weight (20, D) with
 /// attention, head.weight<j> (20, head[j], in_j), head.bias<j> (20, head[j]),
-/// head.weight_out (20, last), head.bias_out (20). `c` must be valid.
+/// head.weight_out (20, last), head.bias_out (20); with a second input (config.input2): the
+/// first trunk weight takes features + input2_features (frame fusion), or input2.trunk.<i>.*,
+/// input2.pool.weight with attention, and heads over both pooled widths (late fusion).
+/// `c` must be valid.
 inline std::vector<ParameterShape> parameter_shapes(const ModelConfig& c) {
     std::vector<ParameterShape> out;
-    Index in = c.features;
-    for (std::size_t i = 0; i < c.trunk.size(); ++i) {
-        const std::string p = "trunk." + std::to_string(i) + ".";
-        out.push_back({p + "weight", Shape{c.trunk[i], in}});
-        out.push_back({p + "bias", Shape{c.trunk[i]}});
-        in = c.trunk[i];
-    }
+    auto trunk = [&out](const std::string& prefix, const std::vector<int>& widths, Index in) {
+        for (std::size_t i = 0; i < widths.size(); ++i) {
+            const std::string p = prefix + std::to_string(i) + ".";
+            out.push_back({p + "weight", Shape{widths[i], in}});
+            out.push_back({p + "bias", Shape{widths[i]}});
+            in = widths[i];
+        }
+        return in;
+    };
+    const bool late = c.has_input2() && c.fusion == FusionKind::Late;
+    Index in = trunk("trunk.", c.trunk,
+                     c.has_input2() && c.fusion == FusionKind::Frame ? Index(c.features) + c.input2_features : Index(c.features));
     if (c.pool == PoolKind::Attention) out.push_back({"pool.weight", Shape{kClasses, in}});
+    if (late) {
+        const Index in2 = trunk("input2.trunk.", c.input2_trunk, c.input2_features);
+        if (c.pool == PoolKind::Attention) out.push_back({"input2.pool.weight", Shape{kClasses, in2}});
+        in += in2;
+    }
     for (std::size_t j = 0; j < c.head.size(); ++j) {
         out.push_back({"head.weight" + std::to_string(j), Shape{kClasses, c.head[j], in}});
         out.push_back({"head.bias" + std::to_string(j), Shape{kClasses, c.head[j]}});

@@ -48,6 +48,17 @@ public:
     /// ShapeError naming both sizes (no partial clip is ever read).
     void predict(const std::uint8_t* in, std::size_t in_size, float* out, std::size_t out_size) const;
 
+    /// A model with a second input stream (trained with polytag-train --inputs X,NAME): its
+    /// name ("" for the plain X-only model) and the floats per clip it takes (0 without one).
+    const std::string& input2_name() const;
+    std::size_t input2_frames() const;
+    std::size_t input2_features() const;
+    std::size_t input2_size() const { return input2_frames() * input2_features(); }
+    /// Scores N clips of such a model: `in` N x clip_size() bytes, `in2` N x input2_size()
+    /// floats (the array input2_name() of the clips' npz, as floats), `out` N x classes().
+    void predict(const std::uint8_t* in, std::size_t in_size, const float* in2, std::size_t in2_size, float* out,
+                 std::size_t out_size) const;
+
     /// The same for any contiguous containers with data() and size() (std::vector, std::array,
     /// std::span, Eigen vectors...).
     template <typename In, typename Out>

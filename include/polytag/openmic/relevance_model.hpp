@@ -5,6 +5,11 @@
 //   std::array<float, 20> r = m.predict(clip);        // clip: 10 x 128 uint8 (VGGish frames)
 //   Tensor<float> rs = m.predict(clips);               // clips: (N, 10, 128) uint8 -> (N, 20)
 //
+// A model with a second input stream (config().input2, trained by polytag-train --inputs
+// X,NAME) takes that stream too: predict(clips, input2) with input2 (N, input2_frames,
+// input2_features) floats (the npz array NAME, uint8 or float, as floats) through
+// predict_inputs(clips, input2); predict(clips) alone is then a ValueError naming the input.
+//
 // It owns the normalisation (mean / std from the training part), the class names and a
 // RelevanceNet<float> (or K of them, each with its own normaliser: an ensemble, whose
 // relevances are the members' mean). predict() is const and safe to call from many threads at once: each
@@ -52,7 +57,8 @@ public:
     }
     /// A deep copy (e.g. to keep the best weights while training goes on).
     RelevanceModel(const RelevanceModel& o) : class_names_(o.class_names_) {
-        for (const auto& m : o.members_) members_.push_back(Member{m.config, m.normalizer, std::make_unique<Net>(*m.net)});
+        for (const auto& m : o.members_)
+            members_.push_back(Member{m.config, m.normalizer, std::make_unique<Net>(*m.net), m.normalizer2});
     }
     RelevanceModel& operator=(const RelevanceModel& o) {
         if (this != &o) *this = RelevanceModel(o);
@@ -93,6 +99,21 @@ public:
         members_[0].normalizer = std::move(n);
         generation_.fetch_add(1);
     }
+    /// The second input's normaliser (config().input2; a ValueError without one).
+    const Normalizer& normalizer2(Index member = 0) const { return members_.at(std::size_t(member)).normalizer2; }
+    void set_normalizer2(Normalizer n) {
+        single("set_normalizer2");
+        if (!config().has_input2())
+            throw ValueError("polytag::openmic::RelevanceModel::set_normalizer2: the model has no second input");
+        n.check(config().input2_features);
+        members_[0].normalizer2 = std::move(n);
+        generation_.fetch_add(1);
+    }
+    /// The name of the second input ("" for the X-only model) and its per-clip shape.
+    const std::string& input2() const { return config().input2; }
+    bool has_input2() const { return config().has_input2(); }
+    Index input2_frames() const { return config().input2_frames; }
+    Index input2_features() const { return config().input2_features; }
 
     /// The trainable network of a single model (a ValueError for an ensemble). Taking it
     /// mutable marks the prediction replicas stale; do not call predict() while another
@@ -110,6 +131,7 @@ public:
 
     /// 20 relevances in [0, 1] for one clip of frames() x features() bytes, row-major.
     std::array<float, kClasses> predict(const std::uint8_t* clip) const {
+        require_x_only("predict");
         Lease lease(*this);
         Replica& r = *lease.replica;
         std::array<float, kClasses> out{};
@@ -132,8 +154,39 @@ public:
         return out;
     }
 
+    /// (N, frames, features) uint8 clips and (N, input2_frames, input2_features) values of the
+    /// second input -> (N, 20) relevances (a model with config().input2).
+    /// (Not an overload of predict: a Tensor<float> would convert to both views.)
+    Tensor<float> predict_inputs(TensorView<const std::uint8_t> clips, TensorView<const float> input2) const {
+        Tensor<float> out(Shape{clips.rank() > 0 ? clips.dim(0) : 0, kClasses});
+        predict_inputs(clips, input2, out);
+        return out;
+    }
+
     /// The same into `out` (N, 20), allocating nothing once warm.
     void predict(TensorView<const std::uint8_t> clips, TensorView<float> out) const {
+        require_x_only("predict");
+        predict_impl(clips, nullptr, out);
+    }
+    void predict_inputs(TensorView<const std::uint8_t> clips, TensorView<const float> input2, TensorView<float> out) const {
+        if (!has_input2())
+            throw ValueError("polytag::openmic::RelevanceModel::predict_inputs: the model takes X alone, given a second input");
+        const Index n = clips.rank() > 0 ? clips.dim(0) : 0;
+        if (input2.shape() != Shape{n, input2_frames(), input2_features()})
+            throw ShapeError("polytag::openmic::RelevanceModel::predict_inputs: input2 '" + this->input2() + "' is " +
+                             input2.shape().str() + ", expected (" + std::to_string(n) + ", " +
+                             std::to_string(input2_frames()) + ", " + std::to_string(input2_features()) + ")");
+        predict_impl(clips, &input2, out);
+    }
+
+private:
+    void require_x_only(const char* what) const {
+        if (has_input2())
+            throw ValueError(std::string("polytag::openmic::RelevanceModel::") + what + ": the model also takes input '" +
+                             input2() + "' (" + std::to_string(input2_frames()) + " x " +
+                             std::to_string(input2_features()) + " per clip): use predict_inputs");
+    }
+    void predict_impl(TensorView<const std::uint8_t> clips, const TensorView<const float>* input2, TensorView<float> out) const {
         if (clips.rank() != 3 || clips.dim(1) != frames() || clips.dim(2) != features())
             throw ShapeError("polytag::openmic::RelevanceModel::predict: clips " + clips.shape().str() +
                              " are not (N, " + std::to_string(frames()) + ", " + std::to_string(features()) +
@@ -148,6 +201,7 @@ public:
         Replica& r = *lease.replica;
         const Index chunk = predict_chunk();
         const float scale = 1.0f / float(members_.size());
+        const Index clip2 = input2 ? input2_frames() * input2_features() : 0;
         for (Index begin = 0; begin < n; begin += chunk) {
             const Index count = std::min(chunk, n - begin);
             float* dst = out.data() + begin * kClasses;
@@ -156,7 +210,19 @@ public:
                 for (Index i = 0; i < count; ++i)
                     members_[m].normalizer.apply(clips.data() + (begin + i) * clip_size, frames(),
                                                  r.input.data() + i * clip_size);
-                TensorView<const float> y = r.nets[m].forward(r.input, Mode::Eval);
+                TensorView<const float> y;
+                if (input2) {
+                    r.input2.resize(Shape{count, input2_frames(), input2_features()});
+                    for (Index i = 0; i < count; ++i)
+                        members_[m].normalizer2.apply(input2->data() + (begin + i) * clip2, input2_frames(),
+                                                      r.input2.data() + i * clip2);
+                    r.views.resize(2);
+                    r.views[0] = r.input.view();
+                    r.views[1] = r.input2.view();
+                    y = r.nets[m].forward(r.views, Mode::Eval);
+                } else {
+                    y = r.nets[m].forward(r.input, Mode::Eval);
+                }
                 if (m == 0) std::copy(y.begin(), y.end(), dst);
                 else
                     for (Index j = 0; j < y.size(); ++j) dst[j] += y[j];
@@ -166,6 +232,8 @@ public:
         }
     }
 
+public:
+
     /// Clips per network call: kPredictChunk, fewer when a clip's widest activation is so
     /// large that 256 of them would pass 64 MiB (the reference model: 10 x 256 floats).
     Index predict_chunk() const {
@@ -174,6 +242,10 @@ public:
             for (int w : m.config.trunk) per_clip = std::max<Index>(per_clip, frames() * w);
             per_clip = std::max<Index>(per_clip, kClasses * m.config.trunk.back());
             for (int w : m.config.head) per_clip = std::max<Index>(per_clip, kClasses * w);
+            if (m.config.has_input2()) {
+                per_clip = std::max<Index>(per_clip, Index(m.config.input2_frames) * (m.config.features + m.config.input2_features));
+                for (int w : m.config.input2_trunk) per_clip = std::max<Index>(per_clip, Index(m.config.input2_frames) * w);
+            }
         }
         return std::clamp<Index>(Index(16) * 1024 * 1024 / per_clip, 1, kPredictChunk);
     }
@@ -183,7 +255,8 @@ private:
     /// Parameters allocated, not initialised (load() overwrites every one).
     RelevanceModel(const ModelConfig& config, Uninitialised) {
         for (const auto& n : release_instrument_names()) class_names_.push_back(n);
-        members_.push_back(Member{config, Normalizer::identity(config.features), std::make_unique<Net>(config)});
+        members_.push_back(Member{config, Normalizer::identity(config.features), std::make_unique<Net>(config),
+                                  config.has_input2() ? Normalizer::identity(config.input2_features) : Normalizer{}});
     }
     void single(const char* what) const {
         if (members_.size() != 1)
@@ -195,11 +268,14 @@ private:
         ModelConfig config;
         Normalizer normalizer;
         std::unique_ptr<Net> net;
+        Normalizer normalizer2;  ///< of config.input2, empty without one
     };
     struct Replica {
         std::vector<Net> nets;
         Tensor<float> input;
         std::uint64_t generation;
+        Tensor<float> input2;
+        std::vector<TensorView<const float>> views;
     };
     /// Borrows a replica for one predict call and returns it to the pool afterwards.
     struct Lease {
@@ -216,7 +292,7 @@ private:
                 }
             }
             if (!replica) {
-                replica.reset(new Replica{{}, Tensor<float>(), gen});
+                replica.reset(new Replica{{}, Tensor<float>(), gen, Tensor<float>(), {}});
                 replica->nets.reserve(m.members_.size());
                 for (const auto& mem : m.members_) replica->nets.push_back(*mem.net);
             }
@@ -243,6 +319,10 @@ inline RelevanceModel RelevanceModel::ensemble(std::vector<RelevanceModel> model
             throw ValueError("polytag::openmic::RelevanceModel::ensemble: model " + std::to_string(i) + " takes " +
                              std::to_string(m.frames()) + " x " + std::to_string(m.features()) + " clips, model 0 " +
                              std::to_string(out.frames()) + " x " + std::to_string(out.features()));
+        if (m.input2() != out.input2() || m.input2_frames() != out.input2_frames() ||
+            m.input2_features() != out.input2_features())
+            throw ValueError("polytag::openmic::RelevanceModel::ensemble: model " + std::to_string(i) +
+                             " takes second input '" + m.input2() + "', model 0 '" + out.input2() + "'");
         if (m.class_names() != out.class_names())
             throw ValueError("polytag::openmic::RelevanceModel::ensemble: model " + std::to_string(i) +
                              " has other class names than model 0");
@@ -261,6 +341,7 @@ inline void RelevanceModel::save(const std::string& path, const std::string& tra
         ModelMemberContents mc;
         mc.config = m.config;
         mc.normalizer = m.normalizer;
+        mc.normalizer2 = m.normalizer2;
         // parameters() needs a mutable network; a private copy keeps save() const and thread-safe.
         Net copy(*m.net);
         for (const auto& p : copy.parameters()) mc.weights.emplace(p.name, Tensor<float>::copy_of(p.value));
@@ -281,6 +362,13 @@ inline RelevanceModel RelevanceModel::load(const std::string& path) {
                 m.set_normalizer(mc.normalizer);
             } catch (const ValueError& e) {
                 throw detail::model_file_error(path, "normalizer", e.what());
+            }
+            if (mc.config.has_input2()) {
+                try {
+                    m.set_normalizer2(mc.normalizer2);
+                } catch (const ValueError& e) {
+                    throw detail::model_file_error(path, "input2.normalizer", e.what());
+                }
             }
             m.class_names_ = c.class_names;
             for (auto& p : m.members_[0].net->parameters()) {

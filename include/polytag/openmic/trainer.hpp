@@ -2,7 +2,8 @@
 // train(): fits a RelevanceModel on the training rows of a Dataset, with early stopping on
 // the validation rows.
 //
-// - normalisation statistics from the training rows (stored in the model);
+// - normalisation statistics from the training rows (stored in the model), for X and, when the
+//   model has a second input (ModelConfig::input2), for that array of the dataset;
 // - Adam, AdamW or Sgd (with momentum), mini-batches in a seeded shuffled order, linear warm-up then cosine decay;
 // - masked MSE (default) or masked BCE on the observed labels only;
 // - after every epoch: validation masked MSE pooled over the observed labels (the early-stopping
@@ -61,6 +62,50 @@ inline void predict_rows(RelevanceModel::Net& net, const Dataset& data, const No
         TensorView<const float> y = net.forward(scratch.x, Mode::Eval);
         std::copy(y.begin(), y.end(), out.data() + begin * kClasses);
     }
+}
+
+/// Throws ShapeError unless `in` has the per-clip shape the model's second input takes.
+inline void check_input2(const RelevanceModel& model, const ClipInput& in) {
+    if (in.steps() != model.input2_frames() || in.width() != model.input2_features())
+        throw ShapeError("polytag::openmic: input '" + in.name + "' has " + std::to_string(in.steps()) + " x " +
+                         std::to_string(in.width()) + " per clip, the model takes " + std::to_string(model.input2_frames()) +
+                         " x " + std::to_string(model.input2_features()));
+}
+
+/// The normaliser of a further input fitted on `rows` (over its last axis), as fit_normalizers.
+inline Normalizer fit_input_normalizer(const ClipInput& in, const std::vector<Index>& rows) {
+    if (!in.is_bytes()) return Normalizer::fit_values(in.values, rows);
+    const TensorView<const std::uint8_t> v(in.bytes.data(), Shape{in.clips(), in.steps(), in.width()});
+    return Normalizer::fit(Tensor<std::uint8_t>::copy_of(v), rows);
+}
+
+/// The values of `rows` of a further input as floats, (rows, steps, width): what
+/// RelevanceModel::predict_inputs takes as the second input.
+inline Tensor<float> gather_input_values(const ClipInput& in, const std::vector<Index>& rows) {
+    const Index per = in.clip_size();
+    Tensor<float> out(Shape{static_cast<Index>(rows.size()), in.steps(), in.width()});
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const Index r = rows[i];
+        if (r < 0 || r >= in.clips())
+            throw ValueError("polytag::openmic::gather_input_values: row " + std::to_string(r) + " outside [0, " +
+                             std::to_string(in.clips()) + ")");
+        float* dst = out.data() + static_cast<Index>(i) * per;
+        if (in.is_bytes())
+            for (Index j = 0; j < per; ++j) dst[j] = static_cast<float>(in.bytes[r * per + j]);
+        else
+            std::copy_n(in.values.data() + r * per, per, dst);
+    }
+    return out;
+}
+
+/// The model's relevances (rows, 20) for `rows` of `data`: X, and the model's second input
+/// read from the dataset by name when it has one.
+inline Tensor<float> predict_dataset(const RelevanceModel& model, const Dataset& data, const std::vector<Index>& rows) {
+    const Tensor<std::uint8_t> clips = gather_clips(data, rows);
+    if (!model.has_input2()) return model.predict(clips);
+    const ClipInput& in = data.input(model.input2());
+    check_input2(model, in);
+    return model.predict_inputs(clips, gather_input_values(in, rows));
 }
 
 namespace detail {
@@ -167,7 +212,16 @@ inline TrainingHistory train(RelevanceModel& model, const Dataset& data, const s
     // Process-global: set only when it differs (cross_validate sets it once for all its folds).
     if (num_threads() != config.threads) set_num_threads(config.threads);
     model.set_normalizer(Normalizer::fit(data.features(), train_rows));
-    const DatasetSource source(data, {model.normalizer()});
+    std::vector<Normalizer> norms{model.normalizer()};
+    std::vector<std::string> extra;
+    if (model.has_input2()) {  // the second stream: its array in the dataset, its own normaliser
+        const ClipInput& in = data.input(model.input2());
+        check_input2(model, in);
+        model.set_normalizer2(fit_input_normalizer(in, train_rows));
+        norms.push_back(model.normalizer2());
+        extra.push_back(model.input2());
+    }
+    const DatasetSource source(data, std::move(norms), extra);
     RelevanceModel::Net& net = model.net();
     // One generator: the initialisation (which also seeds the dropout masks), then the shuffles.
     Rng rng(config.seed);
