@@ -5,9 +5,16 @@
 //                         its own timing reported as manual time: the process CPU time per call,
 //                         the figure polytag's rates use too (Google Benchmark's rates divide by
 //                         CPU time), with its wall time as the counter wall_ms;
+//   BM_vggish_libtorch    the same network in LibTorch C++ (benchmarks/peers/vggish_libtorch.cpp,
+//                         built with -DPOLYTAG_BUILD_PEERS=ON and LibTorch found; its path is
+//                         compiled in, $POLYTAG_VGGISH_LIBTORCH overrides it), --threads as
+//                         here, reported the same way as the PyTorch peer;
 //   BM_vggish_gemm_floor  only the GEMMs polytag's forward runs (the im2col products with the
-//                         same row grouping, and the three FC products) on the same shapes:
-//                         the difference to BM_vggish_embed is im2col, bias + ReLU and pooling.
+//                         same row grouping, and the three FC products against the (in, out)
+//                         weights Vggish keeps) on the same shapes: the difference to
+//                         BM_vggish_embed is im2col, bias + ReLU and pooling;
+//   BM_vggish_gemm_floor_openblas  the same products all through OpenBLAS's sgemm.
+// Threads: POLYTAG_BENCH_THREADS (default 1) for polytag's BLAS pool and both peers' --threads.
 // FLOP/s counts the multiply-adds of the convolutions and FC layers (2 per MAC).
 //   build-bench/benchmarks/bench_vggish --benchmark_min_time=2
 #include <algorithm>
@@ -121,12 +128,13 @@ void BM_vggish_embed_uint8(benchmark::State& state) {
 BENCHMARK(BM_vggish_embed_uint8)->ArgName("batch")->Arg(10)->Unit(benchmark::kMillisecond);
 
 // The GEMMs of BM_vggish_embed alone, same shapes and row grouping (vggish.hpp: im2col for
-// enough whole patches to make >= 1024 rows per product).
-void BM_vggish_gemm_floor(benchmark::State& state) {
+// enough whole patches to make >= 1024 rows per product), through polytag::gemm's own choice of
+// backend per product (Auto: what the forward runs) or OpenBLAS alone (the floor of a
+// framework that sends every im2col product to sgemm).
+void gemm_floor(benchmark::State& state, polytag::GemmBackend backend) {
     const Index batch = state.range(0);
     struct Product {
         Index m, k, n, calls;
-        bool trans_b;
         Tensor<float> a, b, c;
     };
     std::vector<Product> products;
@@ -134,42 +142,44 @@ void BM_vggish_gemm_floor(benchmark::State& state) {
     for (std::size_t k = 0; k < 6; ++k) {
         const Index pixels = h * w, group = std::min(batch, std::max<Index>(1, (1024 + pixels - 1) / pixels));
         const Index full = batch / group, rest = batch % group;
-        products.push_back({group * pixels, 9 * in, kConv[k], full, false, {}, {}, {}});
-        if (rest) products.push_back({rest * pixels, 9 * in, kConv[k], 1, false, {}, {}, {}});
+        products.push_back({group * pixels, 9 * in, kConv[k], full, {}, {}, {}});
+        if (rest) products.push_back({rest * pixels, 9 * in, kConv[k], 1, {}, {}, {}});
         in = kConv[k];
         if (k == 0 || k == 1 || k == 3 || k == 5) h /= 2, w /= 2;
     }
     in = 6 * 4 * in;
-    for (Index f : kFc) products.push_back({batch, in, f, 1, true, {}, {}, {}}), in = f;
+    for (Index f : kFc) products.push_back({batch, in, f, 1, {}, {}, {}}), in = f;  // x times W^T (in, out)
     std::uint64_t seed = 100;
     for (Product& p : products) {
         p.a = pb::random_tensor<float>(Shape{p.m, p.k}, seed++);
-        p.b = p.trans_b ? pb::random_tensor<float>(Shape{p.n, p.k}, seed++) : pb::random_tensor<float>(Shape{p.k, p.n}, seed++);
+        p.b = pb::random_tensor<float>(Shape{p.k, p.n}, seed++);
         p.c = Tensor<float>(Shape{p.m, p.n});
     }
     for (auto _ : state) {
         for (Product& p : products)
             for (Index i = 0; i < p.calls; ++i)
-                polytag::gemm<float>(polytag::Trans::No, p.trans_b ? polytag::Trans::Yes : polytag::Trans::No, 1.0f,
-                                     p.a.mref(), p.b.mref(), 0.0f, p.c.mref());
+                polytag::gemm_with<float>(backend, polytag::Trans::No, polytag::Trans::No, 1.0f, p.a.mref(),
+                                          p.b.mref(), 0.0f, p.c.mref());
         benchmark::DoNotOptimize(products.back().c.data());
     }
     set_rates(state, batch);
 }
+void BM_vggish_gemm_floor(benchmark::State& state) { gemm_floor(state, polytag::GemmBackend::Auto); }
 BENCHMARK(BM_vggish_gemm_floor)->ArgName("batch")->Arg(1)->Arg(10)->Unit(benchmark::kMillisecond);
+#if defined(POLYTAG_USE_BLAS)
+void BM_vggish_gemm_floor_openblas(benchmark::State& state) { gemm_floor(state, polytag::GemmBackend::Blas); }
+BENCHMARK(BM_vggish_gemm_floor_openblas)->ArgName("batch")->Arg(1)->Arg(10)->Unit(benchmark::kMillisecond);
+#endif
 
 std::string torch_script() {
     if (const char* s = std::getenv("POLYTAG_VGGISH_TORCH_SCRIPT")) return s;
     return (std::filesystem::path(__FILE__).parent_path().parent_path() / "peers" / "vggish_torch.py").string();
 }
 
-// PyTorch in a child process, timed by itself (>= 2 s per batch size); reported as manual time.
-void BM_vggish_torch(benchmark::State& state) {
+/// Runs a peer (one process per benchmark, timed by itself for >= 2 s) and reports its CPU time
+/// per call as manual time, its wall time as the counter wall_ms.
+void run_peer(benchmark::State& state, const std::string& what, const std::string& cmd) {
     const Index batch = state.range(0);
-    const char* py = std::getenv("POLYTAG_BENCH_PYTHON");
-    const std::string cmd = std::string(py ? py : "/usr/bin/python3") + " '" + torch_script() +
-                            "' --threads " + std::to_string(pb::bench_threads()) + " --batch " +
-                            std::to_string(batch) + " 2>&1";
     for (auto _ : state) {
         std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd.c_str(), "r"), ::pclose);
         std::string out;
@@ -182,14 +192,42 @@ void BM_vggish_torch(benchmark::State& state) {
         };
         const double wall = field("seconds_per_call"), cpu = field("cpu_seconds_per_call");
         if (wall < 0 || cpu < 0) {
-            state.SkipWithError(("torch peer failed: " + cmd + ": " + out.substr(0, 200)).c_str());
+            state.SkipWithError((what + " peer failed: " + cmd + ": " + out.substr(0, 200)).c_str());
             break;
         }
         state.SetIterationTime(cpu);
         state.counters["wall_ms"] = wall * 1e3;
+        const double rss = field("peak_rss_mb");
+        if (rss >= 0) state.counters["peak_rss_mb"] = rss;
     }
     set_rates(state, batch);
 }
+
+// PyTorch in a child process.
+void BM_vggish_torch(benchmark::State& state) {
+    const char* py = std::getenv("POLYTAG_BENCH_PYTHON");
+    run_peer(state, "torch",
+             std::string(py ? py : "/usr/bin/python3") + " '" + torch_script() + "' --threads " +
+                 std::to_string(pb::bench_threads()) + " --batch " + std::to_string(state.range(0)) + " 2>&1");
+}
 BENCHMARK(BM_vggish_torch)->ArgName("batch")->Arg(1)->Arg(10)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// LibTorch C++ in a child process.
+void BM_vggish_libtorch(benchmark::State& state) {
+    std::string exe;
+    if (const char* e = std::getenv("POLYTAG_VGGISH_LIBTORCH")) exe = e;
+#if defined(POLYTAG_VGGISH_LIBTORCH)
+    if (exe.empty()) exe = POLYTAG_VGGISH_LIBTORCH;
+#endif
+    if (exe.empty() || ::access(exe.c_str(), X_OK) != 0) {
+        state.SkipWithError("vggish_libtorch not built (configure with -DPOLYTAG_BUILD_PEERS=ON and libtorch-dev)");
+        for (auto _ : state) break;
+        return;
+    }
+    run_peer(state, "libtorch",
+             "'" + exe + "' --threads " + std::to_string(pb::bench_threads()) + " --batch " +
+                 std::to_string(state.range(0)) + " 2>&1");
+}
+BENCHMARK(BM_vggish_libtorch)->ArgName("batch")->Arg(1)->Arg(10)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
