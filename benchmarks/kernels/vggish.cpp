@@ -128,9 +128,9 @@ void BM_vggish_embed_uint8(benchmark::State& state) {
 BENCHMARK(BM_vggish_embed_uint8)->ArgName("batch")->Arg(10)->Unit(benchmark::kMillisecond);
 
 // The GEMMs of BM_vggish_embed alone, same shapes and row grouping (vggish.hpp: im2col for
-// enough whole patches to make >= 1024 rows per product), through polytag::gemm's own choice of
-// backend per product (Auto: what the forward runs) or OpenBLAS alone (the floor of a
-// framework that sends every im2col product to sgemm).
+// enough whole patches to make >= 1024 rows per product), through the backends the forward
+// uses (Auto: Vggish::conv_backend() for the convs, polytag::gemm's choice for the FC layers) or
+// OpenBLAS alone (the floor of a framework that sends every im2col product to sgemm).
 void gemm_floor(benchmark::State& state, polytag::GemmBackend backend) {
     const Index batch = state.range(0);
     struct Product {
@@ -155,11 +155,17 @@ void gemm_floor(benchmark::State& state, polytag::GemmBackend backend) {
         p.b = pb::random_tensor<float>(Shape{p.k, p.n}, seed++);
         p.c = Tensor<float>(Shape{p.m, p.n});
     }
+    const std::size_t convs = products.size() - kFc.size();
     for (auto _ : state) {
-        for (Product& p : products)
+        for (std::size_t j = 0; j < products.size(); ++j) {
+            Product& p = products[j];
+            // Auto: the backends the forward uses (Vggish::conv_backend() for the conv products).
+            const polytag::GemmBackend be =
+                backend == polytag::GemmBackend::Auto && j < convs ? pa::Vggish::conv_backend() : backend;
             for (Index i = 0; i < p.calls; ++i)
-                polytag::gemm_with<float>(backend, polytag::Trans::No, polytag::Trans::No, 1.0f, p.a.mref(),
+                polytag::gemm_with<float>(be, polytag::Trans::No, polytag::Trans::No, 1.0f, p.a.mref(),
                                           p.b.mref(), 0.0f, p.c.mref());
+        }
         benchmark::DoNotOptimize(products.back().c.data());
     }
     set_rates(state, batch);

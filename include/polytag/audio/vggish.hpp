@@ -38,6 +38,7 @@
 #include "polytag/io/npz.hpp"
 #include "polytag/tensor/kernels.hpp"
 #include "polytag/tensor/tensor.hpp"
+#include "polytag/tensor/threads.hpp"
 
 namespace polytag::audio {
 
@@ -297,6 +298,20 @@ public:
         return embed(patches, ws);
     }
 
+    /// The GEMM backend of the conv (im2col) products. With one BLAS thread (polytag-embed's
+    /// workers, one core each) libxsmm: its AVX-512 kernels ran conv3_2 / conv4_1 / conv4_2's
+    /// products (1152 x 2304 x 256, 960 x 2304 x 512, 960 x 4608 x 512) 1.5 to 2 times as fast as
+    /// OpenBLAS on the development machine, where polytag::gemm's own choice sends products over
+    /// 2^29 multiply-adds to OpenBLAS. With more BLAS threads polytag::gemm's choice (OpenBLAS
+    /// threads the large products; libxsmm runs on one thread).
+    static GemmBackend conv_backend() {
+#if defined(POLYTAG_USE_LIBXSMM)
+        return num_threads() == 1 ? GemmBackend::Xsmm : GemmBackend::Auto;
+#else
+        return GemmBackend::Auto;
+#endif
+    }
+
     /// The post-processor on raw embeddings (N, E) -> bytes (N, E).
     Tensor<std::uint8_t> quantize(TensorView<const float> embeddings) const { return post_.quantize(embeddings); }
 
@@ -449,11 +464,13 @@ private:
         ws.cols_.resize(Shape{group * pixels, window});
         if (pooled) ws.pre_pool_.resize(Shape{group * pixels * cout});  // grows only
         const MatrixRef<const float> wm(conv_w_[std::size_t(k)].data(), window, cout);
+        const GemmBackend backend = conv_backend();
         for (Index s = 0; s < b; s += group) {
             const Index n = std::min(group, b - s), m = n * pixels;
             im2col3x3(x + s * pixels * cin, n, h, w, cin, ws.cols_.data());
             MatrixRef<float> ym(pooled ? ws.pre_pool_.data() : y + s * pixels * cout, m, cout);
-            gemm<float>(Trans::No, Trans::No, 1.0f, MatrixRef<const float>(ws.cols_.data(), m, window), wm, 0.0f, ym);
+            gemm_with<float>(backend, Trans::No, Trans::No, 1.0f, MatrixRef<const float>(ws.cols_.data(), m, window), wm,
+                             0.0f, ym);
             bias_act(ym.data, m, cout, conv_b_[std::size_t(k)].data(), true);
             if (pooled) pool(ym.data, n, h, w, cout, y + s * (pixels / 4) * cout);
         }
