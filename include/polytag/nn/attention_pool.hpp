@@ -60,15 +60,16 @@ public:
         gemm<T>(Trans::No, Trans::Yes, T(1), x.mref(), weight_.mref(), T(0), attention_.mref());
         softmax<T>(attention_.view(), attention_.view(), 1);
         y_.resize(k == 1 ? Shape{batch, d} : Shape{batch, k, d});
-        // o(b,k,:) = sum_f a(b,f,k) x(b,f,:)
+        // o(b,k,:) = sum_f a(b,f,k) x(b,f,:): per clip the product (K x F) A_b^T (F x D) X_b, as
+        // one small register-blocked GEMM (Eigen's kernel; its packing buffers are on the stack
+        // at these sizes), which reuses each loaded x row for several tasks.
+        using Mat = polytag::detail::EigenRowMatrix<T>;
         const T* a = attention_.data();
-        for (Index b = 0; b < batch; ++b)
-            for (Index t = 0; t < k; ++t) {
-                RowMap o(y_.data() + (b * k + t) * d, d);
-                o = a[(b * frames) * k + t] * ConstRowMap(x.data() + b * frames * d, d);
-                for (Index f = 1; f < frames; ++f)
-                    o += a[(b * frames + f) * k + t] * ConstRowMap(x.data() + (b * frames + f) * d, d);
-            }
+        for (Index b = 0; b < batch; ++b) {
+            Eigen::Map<const Mat> ab(a + b * frames * k, frames, k), xb(x.data() + b * frames * d, frames, d);
+            Eigen::Map<Mat> ob(y_.data() + b * k * d, k, d);
+            ob.noalias() = ab.transpose() * xb;
+        }
         return y_;
     }
 
