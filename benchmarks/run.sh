@@ -5,7 +5,10 @@
 # one table (benchmarks/table.py). See benchmarks/README.md.
 #
 #   benchmarks/run.sh [--rounds N] [--default-rounds N] [--threads "1 2"] [--epochs N]
-#                     [--build-dir DIR] [--no-build] [--only "polytag libtorch-tuned ..."]
+#                     [--build-dir DIR] [--no-build] [--only "polytag libtorch-tuned ..."] [--vggish]
+# --vggish adds the VGGish benchmark (bench_vggish: polytag's Vggish, its GEMM floors, the
+# LibTorch peer vggish_libtorch and the PyTorch peer, in one program run per thread count and
+# round) and its table; --only vggish runs it alone.
 # The peers' "default" configurations run only in the first --default-rounds rounds (default 1):
 # at 2 threads one of their epochs takes 1 to 2 minutes here, and each run still reports the
 # median of --epochs timed epochs.
@@ -20,6 +23,7 @@ threads_list="1 2"
 epochs=3
 do_build=1
 only=""
+vggish=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
@@ -29,7 +33,8 @@ while [[ $# -gt 0 ]]; do
     --build-dir) build=$2; shift 2 ;;
     --no-build) do_build=0; shift ;;
     --only) only=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --vggish) vggish=1; shift ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -38,10 +43,11 @@ python=/usr/bin/python3  # the python3 first on PATH may lack numpy/torch
 if [[ $do_build == 1 ]]; then
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPOLYTAG_NATIVE=ON -DPOLYTAG_BUILD_BENCHMARKS=ON \
         -DPOLYTAG_BUILD_PEERS=ON >/dev/null
-  cmake --build "$build" --target train_bench libtorch_bench bench_fma_peak -j"${JOBS:-2}"
+  targets="train_bench libtorch_bench bench_fma_peak"
+  if [[ $vggish == 1 || " $only " == *" vggish "* ]]; then targets="$targets bench_vggish vggish_libtorch"; fi
+  cmake --build "$build" --target $targets -j"${JOBS:-2}"
 fi
 bench="$build/benchmarks"
-[[ -x "$bench/libtorch_bench" ]] || { echo "run.sh: $bench/libtorch_bench missing (install libtorch-dev)" >&2; exit 1; }
 
 # One core's FMA peak, measured on the spot (bench_fma_peak), and the reference epoch's bound
 # at that peak: 65.5 GFLOP per epoch (the 8 products of 233 batches of 64, docs/speed.md).
@@ -69,6 +75,14 @@ declare -A cmd=(
 )
 names=(gemm_floor polytag libtorch-tuned pytorch-tuned libtorch-default pytorch-default polytag-openmic libtorch-openmic-tuned)
 if [[ -n $only ]]; then read -r -a names <<<"$only"; fi
+if [[ $vggish == 1 && " ${names[*]} " != *" vggish "* ]]; then names+=(vggish); fi
+vggish_json=()
+if [[ " ${names[*]} " == *" libtorch-"* ]]; then
+  [[ -x "$bench/libtorch_bench" ]] || { echo "run.sh: $bench/libtorch_bench missing (install libtorch-dev)" >&2; exit 1; }
+fi
+if [[ " ${names[*]} " == *" vggish "* && ! -x "$bench/bench_vggish" ]]; then
+  echo "run.sh: $bench/bench_vggish missing" >&2; exit 1
+fi
 
 echo "run.sh: $rounds rounds ($default_rounds for the default configurations) x threads {$threads_list} x ${#names[@]} programs; JSON lines in $results" >&2
 for ((round = 0; round < rounds; ++round)); do
@@ -78,6 +92,17 @@ for ((round = 0; round < rounds; ++round)); do
     if [[ $name == *-default && $round -ge $default_rounds ]]; then continue; fi
     for t in $threads_list; do
       echo "== round $((round + 1)) $name threads $t" | tee -a "$log" >&2
+      if [[ $name == vggish ]]; then
+        # Google Benchmark JSON, one file per round and thread count (table.py --vggish).
+        out="$bench/vggish-$stamp-r$((round + 1))-t$t.json"
+        if POLYTAG_BENCH_THREADS=$t "$bench/bench_vggish" --benchmark_min_time=2 --benchmark_format=json \
+             --benchmark_context=polytag_threads="$t" >"$out" 2>>"$log"; then
+          vggish_json+=("$out")
+        else
+          echo "run.sh: bench_vggish threads $t failed (see $log)" >&2
+        fi
+        continue
+      fi
       if line=$(${cmd[$name]} "$t" 2>>"$log" | grep '^{'); then
         echo "$line" | tee -a "$log" >>"$results"
       else
@@ -93,4 +118,5 @@ echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $cpu, $(nproc) CPUs, OPENBLAS_CORETYPE=$
 if [[ -n $peak ]]; then
   echo "FMA peak of one core: $peak GFLOP/s (bench_fma_peak); reference epoch bound at that peak: $(awk -v p="$peak" 'BEGIN {printf "%.3f", 65.5 / p}') s"
 fi
-"$python" "$root/benchmarks/table.py" "$results"
+if [[ -s $results ]]; then "$python" "$root/benchmarks/table.py" "$results"; fi
+if [[ ${#vggish_json[@]} -gt 0 ]]; then "$python" "$root/benchmarks/table.py" --vggish "${vggish_json[@]}"; fi

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Summarises the JSON lines written by benchmarks/run.sh into one Markdown table.
+"""Summarises the JSON lines written by benchmarks/run.sh into one Markdown table
+(`table.py --vggish FILE...`: the VGGish table from bench_vggish's JSON files, vggish() below).
 
 Each input line is one program run: {"impl", ["config"], ["model"], "threads", "epoch_s", ...}.
 Per (model, implementation, threads): epoch seconds = median of all timed epochs of all rounds;
@@ -81,5 +82,47 @@ def main(path):
                 print("- " + l)
 
 
+def vggish(paths):
+    """The VGGish table from bench_vggish's Google Benchmark JSON files (run.sh --vggish writes
+    one per round and thread count, POLYTAG_BENCH_THREADS in its context): per benchmark, batch
+    and thread count, the median over rounds of the CPU time per call (the peers' manual time
+    is their own process CPU time) and of patches per CPU second; LibTorch's and the GEMM
+    floor's ratios to polytag's embed are medians of the ratios within each round."""
+    runs = collections.defaultdict(list)  # (name, batch, threads) -> [(ms, patches/s, wall ms)]
+    for path in paths:
+        with open(path) as f:
+            doc = json.load(f)
+        threads = int(doc.get("context", {}).get("polytag_threads", 0)) or int(path.rsplit("-t", 1)[-1].split(".")[0])
+        for b in doc.get("benchmarks", []):
+            if b.get("error_occurred") or b.get("run_type", "iteration") != "iteration":
+                continue
+            parts = b["name"].split("/")
+            name, batch = parts[0].replace("BM_vggish_", ""), int(parts[1].split(":")[1])
+            ms = b["real_time"] if "manual_time" in b["name"] else b["cpu_time"]
+            runs[(name, batch, threads)].append((ms, b.get("patches/s", 0.0), b.get("wall_ms", b["real_time"])))
+    if not runs:
+        sys.exit("table.py: no VGGish results in " + " ".join(paths))
+    order = ["embed", "embed_uint8", "gemm_floor", "gemm_floor_openblas", "libtorch", "torch"]
+    rounds = max(len(v) for v in runs.values())
+    print(f"\nVGGish (full width, random weights; bench_vggish), median over {rounds} rounds. "
+          "ms = CPU time per call; x polytag = median over rounds of the ratio of polytag's embed patches/s "
+          "to this one's, within the round (> 1: polytag faster).\n")
+    print("| benchmark | batch | threads | CPU ms per call | patches/s | x polytag | wall ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for k in sorted(runs, key=lambda k: (k[2], k[1], order.index(k[0]) if k[0] in order else 99)):
+        name, batch, threads = k
+        ms = statistics.median(r[0] for r in runs[k])
+        rate = statistics.median(r[1] for r in runs[k])
+        wall = statistics.median(r[2] for r in runs[k])
+        ref = runs.get(("embed", batch, threads))
+        x = "-"
+        if ref and name != "embed":
+            x = f"{statistics.median(a[1] / b[1] for a, b in zip(ref, runs[k]) if b[1] > 0):.2f}"
+        print(f"| {name} | {batch} | {threads} | {ms:.1f} | {rate:.1f} | {x} | {wall:.0f} |")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "/dev/stdin")
+    if len(sys.argv) > 1 and sys.argv[1] == "--vggish":
+        vggish(sys.argv[2:])
+    else:
+        main(sys.argv[1] if len(sys.argv) > 1 else "/dev/stdin")
