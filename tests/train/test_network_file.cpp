@@ -143,6 +143,60 @@ TEST_CASE("network file: a JSON config builds a network", "[network_file]") {
                       Catch::Contains("reads 'y'"));
 }
 
+TEST_CASE("network file: a convolutional network (conv2d, max_pool2d, flatten) builds from JSON and round-trips", "[network_file][conv]") {
+    const std::string config = R"({
+        "inputs": [{"name": "patch", "shape": [12, 8, 1]}],
+        "nodes": [{"name": "conv1", "kind": "conv2d", "in": 1, "out": 4, "kernel": [3, 3]},
+                  {"name": "relu1", "kind": "relu"},
+                  {"name": "pool1", "kind": "max_pool2d", "kernel": [2, 2]},
+                  {"name": "conv2", "kind": "conv2d", "in": 4, "out": 3, "kernel": [3, 2], "stride": [2, 1],
+                   "padding": "valid", "bias": 0, "init": "glorot"},
+                  {"name": "flat", "kind": "flatten"},
+                  {"name": "fc", "kind": "dense", "in": 18, "out": 5}]})";
+    Network<float> net = io::network_from_json<float>(config);
+    // (12, 8, 1) -SAME 3x3-> (12, 8, 4) -pool 2x2-> (6, 4, 4) -VALID 3x2 stride 2x1-> (2, 3, 3) -> 18 -> 5
+    CHECK(net.output_shape() == Shape{5});
+    CHECK(net.layer<Conv2d<float>>("conv1").padding() == Padding::Same);
+    CHECK(net.layer<Conv2d<float>>("conv2").padding() == Padding::Valid);
+    CHECK(!net.layer<Conv2d<float>>("conv2").has_bias());
+    CHECK(net.layer<Conv2d<float>>("conv2").stride().h == 2);
+    CHECK(net.layer<MaxPool2d<float>>("pool1").stride().w == 2);  // stride defaults to the kernel
+    Rng rng(5);
+    net.init(rng);
+    for (auto& p : net.parameters())
+        for (auto& v : p.value) v = float(rng.uniform(-1, 1));
+    const std::string path = temp_path("conv");
+    io::save_network(path, net);
+    Network<float> back = io::load_network(path);
+    CHECK(io::network_spec_to_string(back.spec()) == io::network_spec_to_string(net.spec()));
+    io::NpzReader r(path);
+    CHECK(r.shape("conv1.weight") == std::vector<Index>{3, 3, 1, 4});
+    CHECK(r.contains("conv1.bias"));
+    CHECK(!r.contains("conv2.bias"));
+    Tensor<float> x(Shape{3, 12, 8, 1});
+    for (auto& v : x) v = float(rng.uniform(-1, 1));
+    const Tensor<float> y = Tensor<float>::copy_of(net.forward(x, Mode::Eval));
+    CHECK((back.forward(x, Mode::Eval).array() == y.array()).all());
+    std::remove(path.c_str());
+
+    auto error_of = [](const std::string& nodes) {
+        try {
+            io::network_from_json<float>(R"({"inputs": [{"name": "p", "shape": [8, 8, 1]}], "nodes": [)" + nodes + "]}");
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    CHECK_THAT(error_of(R"({"name": "c", "kind": "conv2d", "in": 1, "out": 2, "kernel": [3]})"),
+               Catch::Contains("node 'c' (conv2d): 'kernel': must be [h, w]"));
+    CHECK_THAT(error_of(R"({"name": "c", "kind": "conv2d", "in": 1, "out": 2})"), Catch::Contains("'kernel': missing"));
+    CHECK_THAT(error_of(R"({"name": "c", "kind": "conv2d", "in": 1, "out": 2, "kernel": [3, 3], "padding": "full"})"),
+               Catch::Contains("'padding': must be \"same\" or \"valid\""));
+    CHECK_THAT(error_of(R"({"name": "c", "kind": "conv2d", "in": 1, "out": 2, "kernel": [0, 3]})"), Catch::Contains("'kernel'"));
+    CHECK_THAT(error_of(R"({"name": "c", "kind": "conv2d", "in": 2, "out": 2, "kernel": [3, 3]})"), Catch::Contains("node 'c'"));
+    CHECK_THAT(error_of(R"({"name": "m", "kind": "max_pool2d", "kernel": [2, 2], "size": 2})"), Catch::Contains("'size'"));
+}
+
 TEST_CASE("network file: hostile and broken files fail fast, naming the file and the field", "[network_file]") {
     const std::string path = temp_path("hostile");
     Tensor<float> w(Shape{6, 8}, 0.5f), bias(Shape{6}, 0.f);

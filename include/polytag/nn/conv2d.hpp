@@ -130,6 +130,7 @@ public:
     Size2d stride() const { return stride_; }
     Padding padding() const { return padding_; }
     bool has_bias() const { return has_bias_; }
+    Init init_kind() const { return init_; }
 
     /// Per-sample (H, W, in_channels) -> (H', W', out_channels).
     Shape output_shape(const Shape& in) const {

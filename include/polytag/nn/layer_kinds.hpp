@@ -12,6 +12,10 @@
 //   attention_pool   features, tasks (1)                          weight (tasks, features)
 //   multi_head       heads, in, hidden ([]), init ("he")          weight<i>, bias<i>, weight_out, bias_out
 //   concat, add      (multi-input)                                -
+//   conv2d           in, out, kernel [h, w], stride ([1, 1]),    weight (kh, kw, in, out), bias (out)
+//                    padding ("same" | "valid", "same"), bias (1 | 0, 1), init ("he")
+//   max_pool2d       kernel [h, w], stride (= kernel), padding ("valid")   -
+//   flatten                                                       -
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -21,10 +25,13 @@
 #include "polytag/nn/add.hpp"
 #include "polytag/nn/attention_pool.hpp"
 #include "polytag/nn/concat.hpp"
+#include "polytag/nn/conv2d.hpp"
 #include "polytag/nn/dense.hpp"
 #include "polytag/nn/dropout.hpp"
+#include "polytag/nn/flatten.hpp"
 #include "polytag/nn/layer_norm.hpp"
 #include "polytag/nn/layer_spec.hpp"
+#include "polytag/nn/max_pool2d.hpp"
 #include "polytag/nn/multi_head.hpp"
 #include "polytag/nn/pooling.hpp"
 
@@ -38,6 +45,24 @@ inline Init init_from_spec(const LayerSpec& s) {
     throw ValueError("'init': must be \"he\" or \"glorot\", got \"" + v + "\"");
 }
 inline const char* init_name(Init i) { return i == Init::He ? "he" : "glorot"; }
+inline Padding padding_from_spec(const LayerSpec& s, const char* fallback) {
+    const std::string v = s.text_or("padding", fallback);
+    if (v == "same") return Padding::Same;
+    if (v == "valid") return Padding::Valid;
+    throw ValueError("'padding': must be \"same\" or \"valid\", got \"" + v + "\"");
+}
+inline const char* padding_name(Padding p) { return p == Padding::Same ? "same" : "valid"; }
+/// A [h, w] attribute (each in [1, 4096]); `fallback` when absent, if given.
+inline Size2d size2d_from_spec(const LayerSpec& s, const std::string& key, const Size2d* fallback = nullptr) {
+    if (!s.has(key)) {
+        if (fallback) return *fallback;
+        throw ValueError("'" + key + "': missing (expected [h, w])");
+    }
+    const std::vector<Index> v = s.integers_or(key, {}, 1, 4096);
+    if (v.size() != 2) throw ValueError("'" + key + "': must be [h, w], got " + std::to_string(v.size()) + " values");
+    return Size2d{v[0], v[1]};
+}
+inline std::vector<Index> size2d_list(Size2d s) { return {s.h, s.w}; }
 
 /// LayerKind of a layer without attributes or parameters, built by its default constructor.
 template <typename L, const char* const* Name>
@@ -58,6 +83,7 @@ inline constexpr const char* kMeanPoolName = "mean_pool";
 inline constexpr const char* kMaxPoolName = "max_pool";
 inline constexpr const char* kConcatName = "concat";
 inline constexpr const char* kAddName = "add";
+inline constexpr const char* kFlattenName = "flatten";
 }  // namespace detail
 
 template <typename T> struct LayerKind<Relu<T>> : detail::PlainLayerKind<Relu<T>, &detail::kReluName> {};
@@ -68,6 +94,53 @@ template <typename T> struct LayerKind<MeanPool<T>> : detail::PlainLayerKind<Mea
 template <typename T> struct LayerKind<MaxPool<T>> : detail::PlainLayerKind<MaxPool<T>, &detail::kMaxPoolName> {};
 template <typename T> struct LayerKind<Concat<T>> : detail::PlainLayerKind<Concat<T>, &detail::kConcatName> {};
 template <typename T> struct LayerKind<Add<T>> : detail::PlainLayerKind<Add<T>, &detail::kAddName> {};
+template <typename T> struct LayerKind<Flatten<T>> : detail::PlainLayerKind<Flatten<T>, &detail::kFlattenName> {};
+
+template <typename T>
+struct LayerKind<Conv2d<T>> {
+    static constexpr const char* name = "conv2d";
+    static LayerSpec describe(const Conv2d<T>& l) {
+        return LayerSpec(name)
+            .set("in", l.in_channels())
+            .set("out", l.out_channels())
+            .set("kernel", detail::size2d_list(l.kernel()))
+            .set("stride", detail::size2d_list(l.stride()))
+            .set("padding", detail::padding_name(l.padding()))
+            .set("bias", l.has_bias() ? 1 : 0)
+            .set("init", detail::init_name(l.init_kind()));
+    }
+    static Conv2d<T> build(const LayerSpec& s) {
+        s.check_known({"in", "out", "kernel", "stride", "padding", "bias", "init"});
+        const Size2d one{1, 1};
+        return Conv2d<T>(s.integer("in"), s.integer("out"), detail::size2d_from_spec(s, "kernel"),
+                         detail::size2d_from_spec(s, "stride", &one), detail::padding_from_spec(s, "same"),
+                         s.integer_or("bias", 1, 0, 1) == 1, detail::init_from_spec(s));
+    }
+    static std::vector<NamedShape> parameter_shapes(const LayerSpec& s) {
+        const Size2d k = detail::size2d_from_spec(s, "kernel");
+        const Index in = s.integer("in"), out = s.integer("out");
+        std::vector<NamedShape> p{{"weight", Shape{k.h, k.w, in, out}}};
+        if (s.integer_or("bias", 1, 0, 1) == 1) p.push_back({"bias", Shape{out}});
+        return p;
+    }
+};
+
+template <typename T>
+struct LayerKind<MaxPool2d<T>> {
+    static constexpr const char* name = "max_pool2d";
+    static LayerSpec describe(const MaxPool2d<T>& l) {
+        return LayerSpec(name)
+            .set("kernel", detail::size2d_list(l.kernel()))
+            .set("stride", detail::size2d_list(l.stride()))
+            .set("padding", detail::padding_name(l.padding()));
+    }
+    static MaxPool2d<T> build(const LayerSpec& s) {
+        s.check_known({"kernel", "stride", "padding"});
+        const Size2d k = detail::size2d_from_spec(s, "kernel");
+        return MaxPool2d<T>(k, detail::size2d_from_spec(s, "stride", &k), detail::padding_from_spec(s, "valid"));
+    }
+    static std::vector<NamedShape> parameter_shapes(const LayerSpec&) { return {}; }
+};
 
 template <typename T>
 struct LayerKind<Dense<T>> {

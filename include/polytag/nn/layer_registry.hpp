@@ -48,6 +48,9 @@ public:
         r.add<MultiHead<T>>();
         r.add<Concat<T>>();
         r.add<Add<T>>();
+        r.add<Conv2d<T>>();
+        r.add<MaxPool2d<T>>();
+        r.add<Flatten<T>>();
         return r;
     }
 
