@@ -18,9 +18,11 @@
 //
 // Threads: a loaded Vggish is immutable; every method is const. One instance can serve any
 // number of threads at once, each with its own VggishWorkspace (the buffers of a forward pass)
-// or through the overloads that make a workspace per call. Within a call the GEMMs run on the
-// BLAS pool that polytag::set_num_threads (tensor/threads.hpp) sizes; im2col, pooling and the
-// post-processor run on the calling thread. Patches go through the network in chunks of at
+// or through the overloads that make a workspace per call. The weights are shared, never copied
+// per thread (the FC weights are kept transposed, (in, out), so no GEMM backend transposes them
+// per call). Within a call the GEMMs run on the BLAS pool that polytag::set_num_threads
+// (tensor/threads.hpp) sizes, or, with one BLAS thread, the conv products on libxsmm
+// (conv_backend()); im2col, pooling and the post-processor run on the calling thread. Patches go through the network in chunks of at
 // most VggishWorkspace::max_batch (default 16) so memory stays bounded for any N.
 #include <algorithm>
 #include <array>
