@@ -9,3 +9,4 @@
 #include "polytag/audio/resampler.hpp"
 #include "polytag/audio/vggish.hpp"
 #include "polytag/audio/vggish_postprocessor.hpp"
+#include "polytag/version.hpp"  // POLYTAG_VERSION_STRING with any umbrella

@@ -4,3 +4,4 @@
 #include "polytag/io/network_file.hpp"
 #include "polytag/io/npy.hpp"
 #include "polytag/io/npz.hpp"
+#include "polytag/version.hpp"  // POLYTAG_VERSION_STRING with any umbrella

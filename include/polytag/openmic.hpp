@@ -14,3 +14,4 @@
 #include "polytag/openmic/report.hpp"
 #include "polytag/openmic/synthetic.hpp"
 #include "polytag/openmic/trainer.hpp"
+#include "polytag/version.hpp"  // POLYTAG_VERSION_STRING with any umbrella
