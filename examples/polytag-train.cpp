@@ -241,7 +241,9 @@ int run(int argc, char** argv) {
         polytag::io::write_atomically(report, [&](polytag::io::AtomicFile& f) { f.write(text); });
         const po::RowLabels test = po::labels_of(data, data.test());
         const auto curves = po::precision_recall_curves(pred, test.y, test.mask);
-        const std::string svg = po::training_report_svg(history, ev, curves, "polytag-train: " + ctx.data);
+        const std::string svg = po::training_report_svg(history, ev, curves, "polytag-train: " + ctx.data,
+                                                        cv ? "test split, the ensemble" : "test split",
+                                                        cv ? "fold 1 of " + std::to_string(folds) : "");
         polytag::io::write_atomically(svg_path_for(report), [&](polytag::io::AtomicFile& f) { f.write(svg); });
     }
     if (!quiet) {

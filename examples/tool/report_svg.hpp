@@ -176,10 +176,11 @@ inline void pr_steps(const metrics::PrecisionRecallCurve& c, std::vector<double>
 
 /// The whole report figure as SVG text. `evaluation` and `curves` are of the same split (one
 /// curve per instrument, in the evaluation's order; `split` names it in the header line).
+/// `history_of`, when given, says whose training curves these are (e.g. "fold 1 of 5").
 inline std::string training_report_svg(const TrainingHistory& history, const Evaluation& evaluation,
                                        const std::vector<metrics::PrecisionRecallCurve>& curves,
                                        const std::string& title = "polytag OpenMIC relevance model",
-                                       const std::string& split = "test split") {
+                                       const std::string& split = "test split", const std::string& history_of = "") {
     using detail::Frame;
     using detail::num;
     using detail::text;
@@ -216,7 +217,8 @@ inline std::string training_report_svg(const TrainingHistory& history, const Eva
     if (lo > hi) lo = 0, hi = 1;
     const detail::Ticks lt = detail::widen_to_ticks(lo, hi, 5);
     Frame loss{80, 90, 380, 180, xmin, xmax, lo, hi};
-    svg += text(loss.x0 + loss.w / 2, loss.y0 - 8, "training: loss per epoch", 12);
+    const std::string of = history_of.empty() ? "" : " (" + history_of + ")";
+    svg += text(loss.x0 + loss.w / 2, loss.y0 - 8, "training: loss per epoch" + of, 12);
     detail::axes(svg, loss, et, lt, "epoch", "loss", 9);
     detail::polyline(svg, loss, ep, tl, "#1f77b4");
     detail::polyline(svg, loss, ep, vl, "#d62728");
@@ -228,7 +230,7 @@ inline std::string training_report_svg(const TrainingHistory& history, const Eva
     if (alo > ahi) alo = 0, ahi = 1;
     const detail::Ticks at = detail::widen_to_ticks(alo, ahi, 5);
     Frame apf{580, 90, 380, 180, xmin, xmax, std::max(0.0, alo), std::min(1.0, ahi)};
-    svg += text(apf.x0 + apf.w / 2, apf.y0 - 8, "validation: macro AP per epoch", 12);
+    svg += text(apf.x0 + apf.w / 2, apf.y0 - 8, "validation: macro AP per epoch" + of, 12);
     detail::axes(svg, apf, et, at, "epoch", "macro AP", 9);
     detail::polyline(svg, apf, ep, ap, "#2ca02c");
 

@@ -27,32 +27,11 @@ inline GradCheckResult gradcheck_network(Network<double>& net, std::vector<Tenso
     for (const auto& v : g) dxs.push_back(Tensor<double>::copy_of(v));
     ParameterList<double> params = net.parameters();
     std::vector<Tensor<double>> grads;
-    for (auto& p : params) grads.push_back(Tensor<double>::copy_of(p.grad));
 
-    GradCheckResult res;
-    for (std::size_t k = 0; k < xs.size(); ++k)
-        for (Index i = 0; i < xs[k].size(); ++i) {
-            const double keep = xs[k][i];
-            xs[k][i] = keep + h;
-            const double lp = loss();
-            xs[k][i] = keep - h;
-            const double lm = loss();
-            xs[k][i] = keep;
-            res.update(rel_error(dxs[k][i], (lp - lm) / (2 * h)), net.input_name(k) + "[" + std::to_string(i) + "]");
-        }
-    for (std::size_t k = 0; k < params.size(); ++k) {
-        auto v = params[k].value;
-        for (Index i = 0; i < v.size(); ++i) {
-            const double keep = v[i];
-            v[i] = keep + h;
-            const double lp = loss();
-            v[i] = keep - h;
-            const double lm = loss();
-            v[i] = keep;
-            res.update(rel_error(grads[k][i], (lp - lm) / (2 * h)), params[k].name + "[" + std::to_string(i) + "]");
-        }
-    }
-    return res;
+    std::vector<Perturbed> arrays;
+    for (std::size_t k = 0; k < xs.size(); ++k) arrays.push_back({net.input_name(k), xs[k].data(), dxs[k].data(), xs[k].size()});
+    add_parameters(arrays, params, grads);
+    return compare_with_differences(loss, arrays, h);
 }
 
 }  // namespace polytag::test

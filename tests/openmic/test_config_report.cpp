@@ -165,6 +165,10 @@ TEST_CASE("The SVG figure: test-split summary, training curves with the kept epo
     for (std::size_t p = svg.find("fill='#ff7f0e'"); p != std::string::npos; p = svg.find("fill='#ff7f0e'", p + 1)) ++dots;
     CHECK(polylines == 3 + 3 + 2);
     CHECK(dots == 1 + 2);  // the legend's and one operating point per instrument with positives
+    // Cross-validation: whose curves they are, and that the evaluation is the ensemble's.
+    const std::string cv = training_report_svg(h, ev, curves, "t", "test split, the ensemble", "fold 1 of 5");
+    CHECK(cv.find("training: loss per epoch (fold 1 of 5)") != std::string::npos);
+    CHECK(cv.find("test split, the ensemble, threshold 0.5: macro AP") != std::string::npos);
     // Empty inputs still give a valid document.
     CHECK(training_report_svg(TrainingHistory{}, Evaluation{}, {}).find("</svg>") != std::string::npos);
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "polytag/nn/layer.hpp"
 
@@ -31,6 +32,42 @@ struct GradCheckResult {
     }
 };
 
+/// One array whose elements are perturbed: `values` (changed in place and restored) and the
+/// analytic gradient of the loss with respect to it.
+struct Perturbed {
+    std::string name;
+    double* values;
+    const double* analytic;
+    Index size;
+};
+
+/// The central difference (L(v + h) - L(v - h)) / 2h of every element of every array against
+/// its analytic gradient; names the worst element "<name>[<index>]".
+template <typename Loss>
+GradCheckResult compare_with_differences(Loss&& loss, const std::vector<Perturbed>& arrays, double h) {
+    GradCheckResult res;
+    for (const Perturbed& a : arrays)
+        for (Index i = 0; i < a.size; ++i) {
+            const double keep = a.values[i];
+            a.values[i] = keep + h;
+            const double lp = loss();
+            a.values[i] = keep - h;
+            const double lm = loss();
+            a.values[i] = keep;
+            res.update(rel_error(a.analytic[i], (lp - lm) / (2 * h)), a.name + "[" + std::to_string(i) + "]");
+        }
+    return res;
+}
+
+/// The parameters of `params` with copies of their gradients (kept in `grads`), as Perturbed.
+inline void add_parameters(std::vector<Perturbed>& out, ParameterList<double>& params, std::vector<Tensor<double>>& grads) {
+    grads.clear();
+    grads.reserve(params.size());
+    for (auto& p : params) grads.push_back(Tensor<double>::copy_of(p.grad));
+    for (std::size_t k = 0; k < params.size(); ++k)
+        out.push_back({params[k].name, params[k].value.data(), grads[k].data(), params[k].value.size()});
+}
+
 /// Checks dL/dx and dL/dparams of `layer` at input `x` (mode Train, but layers with
 /// randomness must be deterministic between calls for this to make sense).
 template <typename Layer>
@@ -51,31 +88,9 @@ GradCheckResult gradcheck(Layer& layer, Tensor<double>& x, std::uint64_t seed = 
     ParameterList<double> params;
     layer.parameters(params, "");
     std::vector<Tensor<double>> grads;
-    for (auto& p : params) grads.push_back(Tensor<double>::copy_of(p.grad));
-
-    GradCheckResult res;
-    for (Index i = 0; i < x.size(); ++i) {
-        const double keep = x[i];
-        x[i] = keep + h;
-        const double lp = loss();
-        x[i] = keep - h;
-        const double lm = loss();
-        x[i] = keep;
-        res.update(rel_error(dx[i], (lp - lm) / (2 * h)), "x[" + std::to_string(i) + "]");
-    }
-    for (std::size_t k = 0; k < params.size(); ++k) {
-        auto v = params[k].value;
-        for (Index i = 0; i < v.size(); ++i) {
-            const double keep = v[i];
-            v[i] = keep + h;
-            const double lp = loss();
-            v[i] = keep - h;
-            const double lm = loss();
-            v[i] = keep;
-            res.update(rel_error(grads[k][i], (lp - lm) / (2 * h)), params[k].name + "[" + std::to_string(i) + "]");
-        }
-    }
-    return res;
+    std::vector<Perturbed> arrays{{"x", x.data(), dx.data(), x.size()}};
+    add_parameters(arrays, params, grads);
+    return compare_with_differences(loss, arrays, h);
 }
 
 /// Fills a tensor with uniform values in [lo, hi).
