@@ -21,6 +21,8 @@
 #include <CLI/CLI.hpp>
 #include <torch/torch.h>
 
+#include "peer_util.hpp"
+
 namespace {
 
 constexpr int64_t kClips = 14915, kFrames = 10, kBands = 128, kTasks = 20, kFeatures = kFrames * kBands;
@@ -114,26 +116,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-double peak_rss_mb() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return double(u.ru_maxrss) / 1024.0;  // KiB on Linux
-}
-
-// libgomp and OpenBLAS read their environment when they are loaded, before main: the tuned
-// configuration therefore sets it and runs the program again.
-void reexec_with_tuned_environment(int threads, char** argv) {
-    if (std::getenv("POLYTAG_PEER_TUNED")) return;
-    const std::string t = std::to_string(threads);
-    setenv("OMP_NUM_THREADS", t.c_str(), 1);
-    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    setenv("OPENBLAS_NUM_THREADS", t.c_str(), 1);
-    setenv("MKL_NUM_THREADS", t.c_str(), 1);
-    setenv("POLYTAG_PEER_TUNED", "1", 1);
-    execv("/proc/self/exe", argv);
-    std::perror("libtorch_bench: execv");  // only reached on failure: run untuned rather than not at all
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -150,7 +132,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     if (config == "tuned") {
-        reexec_with_tuned_environment(threads, argv);
+        polytag::peers::reexec_with_tuned_environment(threads, argv, "libtorch_bench");
         // Keep freed activation buffers in the heap instead of returning them to the kernel:
         // otherwise every step page-faults its megabytes of activations in again.
         mallopt(M_MMAP_THRESHOLD, 32 << 20);
@@ -204,7 +186,7 @@ int main(int argc, char** argv) {
         if (e > 0) times.push_back(dt);
     }
 
-    const double train_rss_mb = peak_rss_mb();  // the README's "peak RSS": training only
+    const double train_rss_mb = polytag::peers::peak_rss_mb();  // the README's "peak RSS": training only
     model_module.eval();
     double b1 = 0, b1024 = 0;
     {
@@ -234,6 +216,6 @@ int main(int argc, char** argv) {
     std::printf("{\"impl\":\"libtorch\",\"config\":\"%s\",\"model\":\"%s\",\"threads\":%d,\"epoch_s_median\":%.4f,\"epoch_s\":[%s],"
                 "\"infer_b1_clips_per_s\":%.1f,\"infer_b1024_clips_per_s\":%.1f,\"peak_rss_mb\":%.1f,"
                 "\"peak_rss_with_inference_mb\":%.1f}\n",
-                cfg.c_str(), model_kind.c_str(), threads, median, list.c_str(), b1, b1024, train_rss_mb, peak_rss_mb());
+                cfg.c_str(), model_kind.c_str(), threads, median, list.c_str(), b1, b1024, train_rss_mb, polytag::peers::peak_rss_mb());
     return 0;
 }

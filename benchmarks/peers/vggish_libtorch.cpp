@@ -33,6 +33,8 @@
 
 #include <CLI/CLI.hpp>
 #include <torch/torch.h>
+
+#include "peer_util.hpp"
 #include <torch/version.h>
 
 namespace {
@@ -76,26 +78,6 @@ double cpu_seconds() {
     return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
 }
 
-double peak_rss_mb() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return double(u.ru_maxrss) / 1024.0;  // KiB on Linux
-}
-
-// libgomp and OpenBLAS read their environment when they are loaded, before main: set it and
-// run the program again (as libtorch_bench's tuned configuration).
-void reexec_with_tuned_environment(int threads, char** argv) {
-    if (std::getenv("POLYTAG_PEER_TUNED")) return;
-    const std::string t = std::to_string(threads);
-    setenv("OMP_NUM_THREADS", t.c_str(), 1);
-    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    setenv("OPENBLAS_NUM_THREADS", t.c_str(), 1);
-    setenv("MKL_NUM_THREADS", t.c_str(), 1);
-    setenv("POLYTAG_PEER_TUNED", "1", 1);
-    execv("/proc/self/exe", argv);
-    std::perror("vggish_libtorch: execv");  // only reached on failure: run untuned rather than not at all
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -109,7 +91,7 @@ int main(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber);
     CLI11_PARSE(app, argc, argv);
 
-    reexec_with_tuned_environment(threads, argv);
+    polytag::peers::reexec_with_tuned_environment(threads, argv, "vggish_libtorch");
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
     mallopt(M_TOP_PAD, 64 << 20);
@@ -143,7 +125,7 @@ int main(int argc, char** argv) {
                     "\"seconds_per_call\": %.6g, \"cpu_seconds_per_call\": %.6g, \"patches_per_second\": %.6g, "
                     "\"patches_per_cpu_second\": %.6g, \"peak_rss_mb\": %.1f}\n",
                     TORCH_VERSION, static_cast<long long>(batch), threads, calls, per, cpu_per, double(batch) / per,
-                    double(batch) / cpu_per, peak_rss_mb());
+                    double(batch) / cpu_per, polytag::peers::peak_rss_mb());
         std::fflush(stdout);
     }
     return 0;
