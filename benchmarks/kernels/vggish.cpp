@@ -9,11 +9,13 @@
 //                         built with -DPOLYTAG_BUILD_PEERS=ON and LibTorch found; its path is
 //                         compiled in, $POLYTAG_VGGISH_LIBTORCH overrides it), --threads as
 //                         here, reported the same way as the PyTorch peer;
-//   BM_vggish_gemm_floor  only the GEMMs polytag's forward runs (the im2col products with the
-//                         same row grouping, and the three FC products against the (in, out)
-//                         weights Vggish keeps) on the same shapes: the difference to
-//                         BM_vggish_embed is im2col, bias + ReLU and pooling;
-//   BM_vggish_gemm_floor_openblas  the same products all through OpenBLAS's sgemm.
+//   BM_vggish_gemm_floor  only the GEMMs polytag's forward runs (each conv's im2col product per
+//                         patch, the FC layers per weight panel) on the same shapes: the
+//                         difference to BM_vggish_embed is im2col, bias + ReLU and pooling;
+//   BM_vggish_gemm_floor_openblas  the same products all through OpenBLAS's sgemm;
+//   BM_vggish_fc_panel    fc1_1's product at several panel widths (the choice of kVggishFcPanel);
+//   BM_vggish_embed_workers  POLYTAG_BENCH_THREADS workers embedding at once (per wall second):
+//                         how polytag-embed uses several cores, against the peers' intra-op threads.
 // Threads: POLYTAG_BENCH_THREADS (default 1) for polytag's BLAS pool and both peers' --threads.
 // FLOP/s counts the multiply-adds of the convolutions and FC layers (2 per MAC).
 //   build-bench/benchmarks/bench_vggish --benchmark_min_time=2
@@ -25,6 +27,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -127,45 +130,40 @@ void BM_vggish_embed_uint8(benchmark::State& state) {
 }
 BENCHMARK(BM_vggish_embed_uint8)->ArgName("batch")->Arg(10)->Unit(benchmark::kMillisecond);
 
-// The GEMMs of BM_vggish_embed alone, same shapes and row grouping (vggish.hpp: im2col for
-// enough whole patches to make >= 1024 rows per product), through the backends the forward
-// uses (Auto: Vggish::conv_backend() for the convs, polytag::gemm's choice for the FC layers) or
-// OpenBLAS alone (the floor of a framework that sends every im2col product to sgemm).
+// The GEMMs of BM_vggish_embed alone, on the same shapes (vggish.hpp: each conv's im2col
+// product one patch at a time; each FC layer as one product per column panel of its weight,
+// on the whole batch), through polytag::gemm's choice (Auto) or OpenBLAS alone (the floor of a
+// framework that sends every product to sgemm).
 void gemm_floor(benchmark::State& state, polytag::GemmBackend backend) {
     const Index batch = state.range(0);
     struct Product {
-        Index m, k, n, calls;
+        Index m, k, n, ldc, calls;
         Tensor<float> a, b, c;
     };
     std::vector<Product> products;
     Index h = 96, w = 64, in = 1;
     for (std::size_t k = 0; k < 6; ++k) {
-        const Index pixels = h * w, group = std::min(batch, std::max<Index>(1, (1024 + pixels - 1) / pixels));
-        const Index full = batch / group, rest = batch % group;
-        products.push_back({group * pixels, 9 * in, kConv[k], full, {}, {}, {}});
-        if (rest) products.push_back({rest * pixels, 9 * in, kConv[k], 1, {}, {}, {}});
+        products.push_back({h * w, 9 * in, kConv[k], kConv[k], batch, {}, {}, {}});
         in = kConv[k];
         if (k == 0 || k == 1 || k == 3 || k == 5) h /= 2, w /= 2;
     }
     in = 6 * 4 * in;
-    for (Index f : kFc) products.push_back({batch, in, f, 1, {}, {}, {}}), in = f;  // x times W^T (in, out)
+    for (Index f : kFc) {
+        for (Index j0 = 0; j0 < f; j0 += pa::kVggishFcPanel)
+            products.push_back({batch, in, std::min(pa::kVggishFcPanel, f - j0), f, 1, {}, {}, {}});
+        in = f;
+    }
     std::uint64_t seed = 100;
     for (Product& p : products) {
         p.a = pb::random_tensor<float>(Shape{p.m, p.k}, seed++);
         p.b = pb::random_tensor<float>(Shape{p.k, p.n}, seed++);
-        p.c = Tensor<float>(Shape{p.m, p.n});
+        p.c = Tensor<float>(Shape{p.m, p.ldc});
     }
-    const std::size_t convs = products.size() - kFc.size();
     for (auto _ : state) {
-        for (std::size_t j = 0; j < products.size(); ++j) {
-            Product& p = products[j];
-            // Auto: the backends the forward uses (Vggish::conv_backend() for the conv products).
-            const polytag::GemmBackend be =
-                backend == polytag::GemmBackend::Auto && j < convs ? pa::Vggish::conv_backend() : backend;
+        for (Product& p : products)
             for (Index i = 0; i < p.calls; ++i)
-                polytag::gemm_with<float>(be, polytag::Trans::No, polytag::Trans::No, 1.0f, p.a.mref(),
-                                          p.b.mref(), 0.0f, p.c.mref());
-        }
+                polytag::gemm_with<float>(backend, polytag::Trans::No, polytag::Trans::No, 1.0f, p.a.mref(), p.b.mref(),
+                                          0.0f, polytag::MatrixRef<float>(p.c.data(), p.m, p.n, p.ldc));
         benchmark::DoNotOptimize(products.back().c.data());
     }
     set_rates(state, batch);
@@ -176,6 +174,54 @@ BENCHMARK(BM_vggish_gemm_floor)->ArgName("batch")->Arg(1)->Arg(10)->Unit(benchma
 void BM_vggish_gemm_floor_openblas(benchmark::State& state) { gemm_floor(state, polytag::GemmBackend::Blas); }
 BENCHMARK(BM_vggish_gemm_floor_openblas)->ArgName("batch")->Arg(1)->Arg(10)->Unit(benchmark::kMillisecond);
 #endif
+
+// fc1_1 (12288 -> 4096) on 10 patches with its weight as column panels of `width` columns
+// (width 4096: the plain (in, out) matrix in one product): the choice of kVggishFcPanel. The
+// product reads 201 MB of weights per call, so it measures how well each layout streams them.
+void BM_vggish_fc_panel(benchmark::State& state) {
+    const Index width = state.range(0), m = 10, in = 12288, out = 4096;
+    const Tensor<float> x = pb::random_tensor<float>(Shape{m, in}, 1);
+    const Tensor<float> panels = pb::random_tensor<float>(Shape{in * out}, 2);
+    Tensor<float> y(Shape{m, out});
+    for (auto _ : state) {
+        for (Index j0 = 0; j0 < out; j0 += width) {
+            const Index w = std::min(width, out - j0);
+            polytag::gemm<float>(polytag::Trans::No, polytag::Trans::No, 1.0f, x.mref(),
+                                 polytag::MatrixRef<const float>(panels.data() + j0 * in, in, w), 0.0f,
+                                 polytag::MatrixRef<float>(y.data() + j0, m, w, out));
+        }
+        benchmark::DoNotOptimize(y.data());
+    }
+    state.counters["GB/s"] = benchmark::Counter(double(in * out) * 4e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_vggish_fc_panel)->ArgName("width")->Arg(16)->Arg(32)->Arg(64)->Arg(256)->Arg(4096)->Unit(benchmark::kMillisecond);
+
+// Throughput with POLYTAG_BENCH_THREADS workers, each embedding its own batch with its own
+// workspace on one shared model (polytag-embed's way of using several cores: one file per
+// worker, one BLAS thread each): patches per wall second.
+void BM_vggish_embed_workers(benchmark::State& state) {
+    const Index batch = state.range(0);
+    const int workers = pb::bench_threads();
+    const pa::Vggish& v = model();
+    const Tensor<float> x = pb::random_tensor<float>(Shape{batch, 96, 64}, 7, -4.0, 3.0);
+    std::vector<Tensor<float>> out(std::size_t(workers), Tensor<float>(Shape{batch, 128}));
+    std::vector<pa::VggishWorkspace> ws(static_cast<std::size_t>(workers));
+    polytag::set_num_threads(1);
+    auto run = [&] {
+        std::vector<std::thread> pool;
+        for (int t = 0; t < workers; ++t)
+            pool.emplace_back([&, t] { v.embed(x.view(), out[std::size_t(t)].view(), ws[std::size_t(t)]); });
+        for (auto& t : pool) t.join();
+    };
+    run();  // size the workspaces
+    for (auto _ : state) {
+        run();
+        benchmark::DoNotOptimize(out[0].data());
+    }
+    polytag::set_num_threads(workers);
+    set_rates(state, batch * workers);
+}
+BENCHMARK(BM_vggish_embed_workers)->ArgName("batch")->Arg(10)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 std::string torch_script() {
     if (const char* s = std::getenv("POLYTAG_VGGISH_TORCH_SCRIPT")) return s;

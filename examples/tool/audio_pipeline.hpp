@@ -50,6 +50,10 @@ enum class AudioStage { Clips, LogMel };
 constexpr Index kClipFrames = 960;       ///< 10 patches of 96 frames
 constexpr Index kClipHopFrames = 1000;   ///< a clip every 10 s
 constexpr Index kClipPatches = 10;
+// Clips of one file embedded per Vggish call: the FC layers read their weights (270 MB at full
+// width) once per call, so 6 clips (60 patches) cost much less per clip than one; 1.5 MB of
+// log-mel buffer.
+constexpr Index kClipsPerCall = 6;
 constexpr Index kMinTailSamples = 16000; ///< 1 s at 16 kHz: a shorter rest gives no clip
 
 /// The log-mel value of digital silence, bit for bit what the front end computes for it.
@@ -78,8 +82,9 @@ struct Interrupted {};
 /// Everything one worker thread owns.
 class AudioWorker {
 public:
-    AudioWorker(AudioStage stage, const audio::Vggish* vggish) : stage_(stage), vggish_(vggish), ws_(kClipPatches) {
-        clip_.resize(std::size_t(kClipFrames * audio::vggish_input::kMelBands));
+    AudioWorker(AudioStage stage, const audio::Vggish* vggish)
+        : stage_(stage), vggish_(vggish), ws_(kClipsPerCall * kClipPatches) {
+        clips_.resize(std::size_t(kClipsPerCall * kClipFrames * audio::vggish_input::kMelBands));
     }
 
     /// Bytes per row the stage produces.
@@ -130,43 +135,52 @@ private:
 
     void clips(const std::string& path, FileRows& out) {
         using namespace audio::vggish_input;
-        Index done = 0;  // complete clips emitted
+        Index done = 0;  // complete clips seen
         Index tail_rows = 0;
-        auto embed = [&](Index k) {
+        Index pending = 0, first_pending = 0;  // clips in clips_ not yet embedded, the first's index
+        auto flush = [&] {
+            if (pending == 0) return;
             check_stop();
-            const Tensor<std::uint8_t> x =
-                vggish_->embed_uint8(TensorView<const float>(clip_.data(), Shape{kClipPatches, kPatchFrames, kMelBands}), ws_);
+            const Tensor<std::uint8_t> x = vggish_->embed_uint8(
+                TensorView<const float>(clips_.data(), Shape{pending * kClipPatches, kPatchFrames, kMelBands}), ws_);
             out.data.insert(out.data.end(), x.data(), x.data() + x.size());
-            out.start_ms.push_back(std::int64_t(k) * 10000);
-            out.start_s.push_back(double(k) * 10.0);
+            for (Index k = first_pending; k < first_pending + pending; ++k) {
+                out.start_ms.push_back(std::int64_t(k) * 10000);
+                out.start_s.push_back(double(k) * 10.0);
+            }
+            first_pending += pending;
+            pending = 0;
         };
+        auto slot = [&](Index k) { return clips_.data() + (k - first_pending) * kClipFrames * kMelBands; };
         const auto s = front_end_.stream_log_mel(path, [&](Index first, const float* rows, Index count) {
             for (Index r = 0; r < count; ++r) {
                 const Index f = first + r, k = f / kClipHopFrames, pos = f % kClipHopFrames;
                 if (pos >= kClipFrames) continue;
-                std::copy(rows + r * kMelBands, rows + (r + 1) * kMelBands, clip_.data() + pos * kMelBands);
+                std::copy(rows + r * kMelBands, rows + (r + 1) * kMelBands, slot(k) + pos * kMelBands);
                 tail_rows = pos + 1;
                 if (pos + 1 == kClipFrames) {
-                    embed(k);
                     done = k + 1;
                     tail_rows = 0;
+                    if (++pending == kClipsPerCall) flush();
                 }
             }
         });
         out.seconds = double(s.input_frames) / double(s.info.sample_rate);
         const Index tail_samples = s.samples_16k - done * kClipHopFrames * 160;
         if (tail_rows > 0 && tail_samples >= kMinTailSamples) {
-            std::fill(clip_.begin() + tail_rows * kMelBands, clip_.end(), silence_log_mel());
-            embed(done);
+            float* tail = slot(done);
+            std::fill(tail + tail_rows * kMelBands, tail + kClipFrames * kMelBands, silence_log_mel());
+            ++pending;
             out.padded_last = true;
         }
+        flush();
     }
 
     AudioStage stage_;
     const audio::Vggish* vggish_;
     audio::VggishFrontEnd front_end_;
     audio::VggishWorkspace ws_;
-    std::vector<float> clip_;
+    std::vector<float> clips_;  ///< up to kClipsPerCall clips of log-mel rows awaiting one Vggish call
 };
 
 /// Runs worker(thread, item) for items 0..n-1 on `threads` threads and hands the results to

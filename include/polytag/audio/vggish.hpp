@@ -19,11 +19,14 @@
 // Threads: a loaded Vggish is immutable; every method is const. One instance can serve any
 // number of threads at once, each with its own VggishWorkspace (the buffers of a forward pass)
 // or through the overloads that make a workspace per call. The weights are shared, never copied
-// per thread (the FC weights are kept transposed, (in, out), so no GEMM backend transposes them
-// per call). Within a call the GEMMs run on the BLAS pool that polytag::set_num_threads
-// (tensor/threads.hpp) sizes, or, with one BLAS thread, the conv products on libxsmm
-// (conv_backend()); im2col, pooling and the post-processor run on the calling thread. Patches go through the network in chunks of at
-// most VggishWorkspace::max_batch (default 16) so memory stays bounded for any N.
+// per thread. The forward runs the conv stack one patch at a time (im2col + one GEMM per conv:
+// a patch's products are already large enough to run near the FMA peak, and the buffers stay
+// a few MB) and the FC layers on chunks of up to VggishWorkspace::max_batch patches (default
+// 64): the FC layers are bound by reading their weights from memory (fc1_1 alone is 201 MB),
+// so the more patches share one pass over them, the cheaper each patch. The FC weights are kept
+// as column panels (kVggishFcPanel columns each, contiguous), which streams them at close to
+// the memory's bandwidth. The products run on the calling thread (libxsmm where built in,
+// otherwise polytag::gemm's choice on the BLAS pool that polytag::set_num_threads sizes).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -38,6 +41,7 @@
 #include "polytag/audio/vggish_postprocessor.hpp"
 #include "polytag/error.hpp"
 #include "polytag/io/npz.hpp"
+#include "polytag/nn/conv2d.hpp"
 #include "polytag/tensor/kernels.hpp"
 #include "polytag/tensor/tensor.hpp"
 #include "polytag/tensor/threads.hpp"
@@ -55,8 +59,10 @@ constexpr Index kVggishMaxFcWidth = 16384;
 // 1 MiB): a deflated entry that inflates further than real weights ever do is refused before
 // anything is allocated.
 constexpr std::uint64_t kVggishMaxInflation = 8;
-// A chunk's two activation buffers stay under this (fewer patches per chunk for wide files).
-constexpr std::size_t kVggishChunkBytes = std::size_t(256) << 20;
+// A chunk's FC buffers stay under this (fewer patches per chunk for wide files).
+constexpr std::size_t kVggishChunkBytes = std::size_t(64) << 20;
+// Columns per panel of an FC weight (benchmarks/kernels/vggish.cpp, BM_vggish_fc_panel).
+constexpr Index kVggishFcPanel = 32;
 
 /// The widths of one VGGish instance.
 struct VggishArchitecture {
@@ -82,11 +88,13 @@ inline const std::array<const char*, 3>& vggish_fc_names() {
     return n;
 }
 
-/// The buffers of one forward pass (activations and im2col). Not shared between threads;
-/// sized on first use for the model it serves and reused afterwards.
+/// The buffers of one forward pass: one patch's conv activations and im2col matrix, and a
+/// chunk's FC inputs and outputs. Not shared between threads; sized on first use for the model
+/// it serves and reused afterwards (no allocation per call after the first).
 class VggishWorkspace {
 public:
-    explicit VggishWorkspace(Index max_batch = 16) : max_batch_(max_batch) {
+    /// max_batch: patches per FC chunk (the FC weights are read once per chunk).
+    explicit VggishWorkspace(Index max_batch = 64) : max_batch_(max_batch) {
         if (max_batch < 1)
             throw ValueError("polytag::audio::VggishWorkspace: max_batch must be >= 1, got " + std::to_string(max_batch));
     }
@@ -95,7 +103,8 @@ public:
 private:
     friend class Vggish;
     Index max_batch_;
-    Tensor<float> a_, b_, cols_, pre_pool_;
+    Tensor<float> a_, b_, cols_, pre_pool_;  // one patch
+    Tensor<float> fc_a_, fc_b_;              // one chunk
 };
 
 class Vggish {
@@ -235,19 +244,24 @@ public:
             v.conv_b_[k] = read(std::string(vggish_conv_names()[k]) + ".bias");
         }
         for (std::size_t k = 0; k < 3; ++k) {
-            v.fc_wt_[k] = read_transposed(r, path, std::string(vggish_fc_names()[k]) + ".weight");
+            v.fc_panels_[k] = read_panels(r, path, std::string(vggish_fc_names()[k]) + ".weight");
             v.fc_b_[k] = read(std::string(vggish_fc_names()[k]) + ".bias");
         }
         v.post_ = VggishPostprocessor(read("pca_eigen_vectors"), read("pca_means"));
-        // The largest activation of one patch the chunk buffers hold: the output of a conv that
-        // no pool follows, a pool's output (a pooled conv's full output only ever exists for
-        // one group of patches, in the workspace's own buffer), or an FC output.
-        Index hh = kVggishFrames, ww = kVggishBands;
+        // One patch's largest activation (a pool's output or an unpooled conv's: a pooled conv's
+        // full output only ever exists in the pre-pool buffer), im2col matrix and pre-pool output.
+        Index hh = kVggishFrames, ww = kVggishBands, cin = 1;
         for (std::size_t k = 0; k < 6; ++k) {
-            if (pools_after(int(k))) hh /= 2, ww /= 2;
-            v.most_ = std::max(v.most_, hh * ww * v.arch_.conv[k]);
+            const Index cout = v.arch_.conv[k];
+            v.most_cols_ = std::max(v.most_cols_, hh * ww * 9 * cin);
+            if (pools_after(int(k))) {
+                v.most_pre_pool_ = std::max(v.most_pre_pool_, hh * ww * cout);
+                hh /= 2, ww /= 2;
+            }
+            v.most_ = std::max(v.most_, hh * ww * cout);
+            cin = cout;
         }
-        v.most_ = std::max({v.most_, v.arch_.fc[0], v.arch_.fc[1], v.arch_.fc[2]});
+        v.most_fc_ = std::max({v.arch_.flat_size(), v.arch_.fc[0], v.arch_.fc[1]});
         return v;
     }
 
@@ -258,20 +272,17 @@ public:
     /// Conv layer k (0..5): weight (3, 3, in, out) HWIO as polytag::Conv2d, bias (out).
     const Tensor<float>& conv_weight(int k) const { return conv_w_.at(std::size_t(k)); }
     const Tensor<float>& conv_bias(int k) const { return conv_b_.at(std::size_t(k)); }
-    /// FC layer k (0..2): weight (in, out), the transpose of the file's and polytag::Dense's
-    /// (out, in), as the forward multiplies by it (y = x W^T computed as x times this); shared
-    /// by every thread. Bias (out).
-    const Tensor<float>& fc_weight_transposed(int k) const { return fc_wt_.at(std::size_t(k)); }
-    const Tensor<float>& fc_bias(int k) const { return fc_b_.at(std::size_t(k)); }
-    /// FC layer k's weight (out, in) as in the file and polytag::Dense: a transposed copy
-    /// (fc1_1's is 201 MB for the official widths), for inspection and tests.
+    /// FC layer k (0..2): weight (out, in) as in the file and polytag::Dense (a copy: the
+    /// forward keeps it as column panels of its transpose; 201 MB for the official fc1_1). Bias (out).
     Tensor<float> fc_weight(int k) const {
-        const Tensor<float>& t = fc_wt_.at(std::size_t(k));
-        const Index in = t.dim(0), out = t.dim(1);
+        const Tensor<float>& p = fc_panels_.at(std::size_t(k));
+        const Index out = arch_.fc.at(std::size_t(k)), in = p.size() / std::max<Index>(1, out);
         Tensor<float> w(Shape{out, in});
-        transpose_into(t.data(), in, out, w.data());
+        for (Index o = 0; o < out; ++o)
+            for (Index i = 0; i < in; ++i) w(o, i) = p[panel_index(o, i, in, out)];
         return w;
     }
+    const Tensor<float>& fc_bias(int k) const { return fc_b_.at(std::size_t(k)); }
 
     /// Raw embeddings: patches (N, 96, 64) -> out (N, E). N may be 0. Throws ShapeError on
     /// wrong shapes and ValueError on a non-finite input value (naming the patch).
@@ -281,8 +292,8 @@ public:
         if (out.shape() != Shape{n, e})
             throw ShapeError("polytag::audio::Vggish::embed: output is " + out.shape().str() + ", expected " +
                              Shape{n, e}.str());
-        // Two activation buffers of `most_` floats per patch: at most kVggishChunkBytes of them.
-        const Index chunk = std::min(ws.max_batch(), std::max<Index>(1, Index(kVggishChunkBytes / (8 * most_))));
+        // A chunk's FC buffers (two of most_fc_ floats per patch) stay under kVggishChunkBytes.
+        const Index chunk = std::min(ws.max_batch(), std::max<Index>(1, Index(kVggishChunkBytes / (8 * most_fc_))));
         for (Index begin = 0; begin < n; begin += chunk) {
             const Index end = std::min(n, begin + chunk);
             forward_chunk(patches.rows(begin, end), out.rows(begin, end), ws);
@@ -298,20 +309,6 @@ public:
     Tensor<float> embed(TensorView<const float> patches) const {
         VggishWorkspace ws;
         return embed(patches, ws);
-    }
-
-    /// The GEMM backend of the conv (im2col) products. With one BLAS thread (polytag-embed's
-    /// workers, one core each) libxsmm: its AVX-512 kernels ran conv3_2 / conv4_1 / conv4_2's
-    /// products (1152 x 2304 x 256, 960 x 2304 x 512, 960 x 4608 x 512) 1.5 to 2 times as fast as
-    /// OpenBLAS on the development machine, where polytag::gemm's own choice sends products over
-    /// 2^29 multiply-adds to OpenBLAS. With more BLAS threads polytag::gemm's choice (OpenBLAS
-    /// threads the large products; libxsmm runs on one thread).
-    static GemmBackend conv_backend() {
-#if defined(POLYTAG_USE_LIBXSMM)
-        return num_threads() == 1 ? GemmBackend::Xsmm : GemmBackend::Auto;
-#else
-        return GemmBackend::Auto;
-#endif
     }
 
     /// The post-processor on raw embeddings (N, E) -> bytes (N, E).
@@ -331,60 +328,44 @@ private:
 
     static bool pools_after(int conv) { return conv == 0 || conv == 1 || conv == 3 || conv == 5; }
 
-    /// dst (cols, rows) = src (rows, cols)^T, both row-major and contiguous (32 x 32 tiles).
-    static void transpose_into(const float* src, Index rows, Index cols, float* dst) {
-        constexpr Index kTile = 32;
-        for (Index i0 = 0; i0 < rows; i0 += kTile)
-            for (Index j0 = 0; j0 < cols; j0 += kTile) {
-                const Index i1 = std::min(rows, i0 + kTile), j1 = std::min(cols, j0 + kTile);
-                for (Index j = j0; j < j1; ++j)
-                    for (Index i = i0; i < i1; ++i) dst[j * rows + i] = src[i * cols + j];
-            }
+    /// Where element (o, i) of an FC weight (out, in) lies in its panel layout: panel j = o / P
+    /// holds the transpose's columns [jP, jP + w) as a contiguous (in, w) row-major block, w = P
+    /// except for a narrower last panel.
+    static Index panel_index(Index o, Index i, Index in, Index out) {
+        const Index j = o / kVggishFcPanel, w = std::min(kVggishFcPanel, out - j * kVggishFcPanel);
+        return j * kVggishFcPanel * in + i * w + (o - j * kVggishFcPanel);
     }
 
-    /// An FC weight entry (out, in), float32 (its header already checked), read into the
-    /// transposed (in, out) layout the forward uses. The data streams through a buffer of a few
-    /// rows, so the 201 MB of the official fc1_1 are never held twice. The same errors as the
-    /// other entries: "cannot be read (...)" for a broken stream, and the first non-finite
-    /// element, numbered as in the file's (out, in) row-major order.
-    static Tensor<float> read_transposed(const io::NpzReader& r, const std::string& path, const std::string& n) {
+    /// An FC weight entry (out, in), float32 (its header already checked), read into the panel
+    /// layout the forward uses. The data streams through a buffer of a few lines (rows of the
+    /// file's order, C or Fortran), so the 201 MB of the official fc1_1 are never held twice.
+    /// The same errors as the other entries: "cannot be read (...)" for a broken stream, and the
+    /// first non-finite element, numbered as in the file's (out, in) row-major order.
+    static Tensor<float> read_panels(const io::NpzReader& r, const std::string& path, const std::string& n) {
         Tensor<float> t;
         std::uint64_t bad = ~std::uint64_t(0);
         try {
             const std::unique_ptr<io::detail::ByteSource> src = r.open_stream(n);
             const io::ArrayInfo info = io::detail::read_npy_header(*src);
-            const Index rows = info.shape.at(0), cols = info.shape.at(1);  // (out, in)
-            t = Tensor<float>(Shape{cols, rows});
-            auto* bytes = reinterpret_cast<unsigned char*>(t.data());
-            if (info.fortran_order) {
-                // Column-major (out, in) is row-major (in, out): the bytes are already in place.
-                src->read_exact(t.data(), std::uint64_t(t.size()) * 4, "array data");
-                if (info.big_endian) io::detail::swap_bytes_inplace(bytes, std::size_t(t.size()), 4);
-                for (Index j = 0; j < cols; ++j)
-                    for (Index i = 0; i < rows; ++i)
-                        if (!std::isfinite(t[j * rows + i]))
-                            bad = std::min(bad, std::uint64_t(i) * std::uint64_t(cols) + std::uint64_t(j));
-            } else {
-                constexpr Index kBlock = 32;
-                std::vector<float> buf(std::size_t(std::min(kBlock, rows) * cols));
-                for (Index i0 = 0; i0 < rows; i0 += kBlock) {
-                    const Index nr = std::min(kBlock, rows - i0);
-                    src->read_exact(buf.data(), std::uint64_t(nr * cols) * 4, "array data");
-                    if (info.big_endian)
-                        io::detail::swap_bytes_inplace(reinterpret_cast<unsigned char*>(buf.data()),
-                                                       std::size_t(nr * cols), 4);
-                    if (bad == ~std::uint64_t(0))
-                        for (Index e = 0; e < nr * cols; ++e)
-                            if (!std::isfinite(buf[std::size_t(e)])) {
-                                bad = std::uint64_t(i0 * cols + e);
-                                break;
-                            }
-                    // Rows i0 .. i0 + nr of the file are columns i0 .. i0 + nr of t.
-                    for (Index j = 0; j < cols; ++j) {
-                        float* d = t.data() + j * rows + i0;
-                        for (Index i = 0; i < nr; ++i) d[i] = buf[std::size_t(i * cols + j)];
+            const Index out = info.shape.at(0), in = info.shape.at(1);
+            t = Tensor<float>(Shape{out * in});
+            // C order: a line is an output o (in values); Fortran order: an input i (out values).
+            const Index lines = info.fortran_order ? in : out, len = info.fortran_order ? out : in;
+            constexpr Index kBlock = 32;
+            std::vector<float> buf(std::size_t(std::min(kBlock, lines) * len));
+            for (Index l0 = 0; l0 < lines; l0 += kBlock) {
+                const Index nl = std::min(kBlock, lines - l0);
+                src->read_exact(buf.data(), std::uint64_t(nl * len) * 4, "array data");
+                if (info.big_endian)
+                    io::detail::swap_bytes_inplace(reinterpret_cast<unsigned char*>(buf.data()), std::size_t(nl * len), 4);
+                for (Index l = 0; l < nl; ++l)
+                    for (Index e = 0; e < len; ++e) {
+                        const float x = buf[std::size_t(l * len + e)];
+                        const Index o = info.fortran_order ? e : l0 + l, i = info.fortran_order ? l0 + l : e;
+                        if (!std::isfinite(x))
+                            bad = std::min(bad, std::uint64_t(o) * std::uint64_t(in) + std::uint64_t(i));
+                        t[panel_index(o, i, in, out)] = x;
                     }
-                }
             }
             src->finish();
         } catch (const Error& e) {
@@ -428,107 +409,85 @@ private:
         }
     }
 
-    /// im2col of a 3x3 SAME stride-1 window over x (b, h, w, c): row (s, i, j) of `cols`
-    /// (b*h*w, 9c) holds the window of pixel (i, j) in (ki, kj, channel) order, as Conv2d's HWIO
-    /// weight reads it, with zeros where the window covers the one-pixel padding.
-    static void im2col3x3(const float* x, Index b, Index h, Index w, Index c, float* cols) {
-        const Index row = 3 * c;
-        for (Index s = 0; s < b; ++s) {
-            const float* xs = x + s * h * w * c;
-            for (Index i = 0; i < h; ++i)
-                for (Index j = 0; j < w; ++j)
-                    for (Index ki = 0; ki < 3; ++ki, cols += row) {
-                        const Index ii = i + ki - 1;
-                        if (ii < 0 || ii >= h) {
-                            std::fill(cols, cols + row, 0.0f);
-                            continue;
-                        }
-                        // Kernel columns [lo, hi) fall inside the image.
-                        const Index lo = j == 0 ? 1 : 0, hi = j == w - 1 ? 2 : 3;
-                        std::fill(cols, cols + lo * c, 0.0f);
-                        std::copy(xs + (ii * w + j + lo - 1) * c, xs + (ii * w + j + hi - 1) * c, cols + lo * c);
-                        std::fill(cols + hi * c, cols + row, 0.0f);
-                    }
-        }
-    }
-
-    /// 3x3 SAME stride-1 conv + bias + ReLU of x (b, h, w, cin) into y (b, h, w, cout), or,
-    /// when a pool follows, its 2x2 max pool into y (b, h/2, w/2, cout). The im2col matrix is
-    /// built for a few patches at a time (>= 1024 output rows per GEMM), so its size does not
-    /// grow with the chunk; a pooled conv's output goes through a buffer of one such group and
-    /// is pooled group by group (the same products: conv1's full output, 1.5 MB per patch,
-    /// never exists for the whole chunk).
-    void conv(int k, const float* x, Index b, Index h, Index w, float* y, VggishWorkspace& ws) const {
+    /// One patch's 3x3 SAME stride-1 conv + bias + ReLU of x (h, w, cin) into y (h, w, cout)
+    /// or, when a pool follows, through the pre-pool buffer into its 2x2 max pool y (h/2, w/2,
+    /// cout): im2col (Conv2d's, nn/conv2d.hpp) and one GEMM against the shared HWIO weight.
+    void conv(int k, const float* x, Index h, Index w, float* y, VggishWorkspace& ws) const {
         const Index cin = k == 0 ? 1 : arch_.conv[std::size_t(k) - 1], cout = arch_.conv[std::size_t(k)];
         const Index pixels = h * w, window = 9 * cin;
-        const Index group = std::min(b, std::max<Index>(1, (1024 + pixels - 1) / pixels));
         const bool pooled = pools_after(k);
-        ws.cols_.resize(Shape{group * pixels, window});
-        if (pooled) ws.pre_pool_.resize(Shape{group * pixels * cout});  // grows only
-        const MatrixRef<const float> wm(conv_w_[std::size_t(k)].data(), window, cout);
-        const GemmBackend backend = conv_backend();
-        for (Index s = 0; s < b; s += group) {
-            const Index n = std::min(group, b - s), m = n * pixels;
-            im2col3x3(x + s * pixels * cin, n, h, w, cin, ws.cols_.data());
-            MatrixRef<float> ym(pooled ? ws.pre_pool_.data() : y + s * pixels * cout, m, cout);
-            gemm_with<float>(backend, Trans::No, Trans::No, 1.0f, MatrixRef<const float>(ws.cols_.data(), m, window), wm,
-                             0.0f, ym);
-            bias_act(ym.data, m, cout, conv_b_[std::size_t(k)].data(), true);
-            if (pooled) pool(ym.data, n, h, w, cout, y + s * (pixels / 4) * cout);
+        const polytag::detail::ConvGeometry g{h, w, h, w, 1, 1};
+        polytag::detail::im2col(x, 0, pixels, cin, g, Size2d{3, 3}, Size2d{1, 1}, ws.cols_.data());
+        MatrixRef<float> ym(pooled ? ws.pre_pool_.data() : y, pixels, cout);
+        gemm<float>(Trans::No, Trans::No, 1.0f, MatrixRef<const float>(ws.cols_.data(), pixels, window),
+                    MatrixRef<const float>(conv_w_[std::size_t(k)].data(), window, cout), 0.0f, ym);
+        bias_act(ym.data, pixels, cout, conv_b_[std::size_t(k)].data(), true);
+        if (pooled) pool(ym.data, h, w, cout, y);
+    }
+
+    /// 2x2 stride-2 max pool of x (h, w, c) into y (h/2, w/2, c); h and w are even.
+    static void pool(const float* x, Index h, Index w, Index c, float* y) {
+        const Index oh = h / 2, ow = w / 2, row = w * c;
+        for (Index i = 0; i < oh; ++i) {
+            const float* top = x + 2 * i * row;
+            const float* bottom = top + row;
+            for (Index j = 0; j < ow; ++j, y += c) {
+                const float* t = top + 2 * j * c;
+                const float* u = bottom + 2 * j * c;
+                for (Index ch = 0; ch < c; ++ch) y[ch] = std::max(std::max(t[ch], t[ch + c]), std::max(u[ch], u[ch + c]));
+            }
         }
     }
 
-    /// 2x2 stride-2 max pool of x (b, h, w, c) into y (b, h/2, w/2, c); h and w are even.
-    static void pool(const float* x, Index b, Index h, Index w, Index c, float* y) {
-        const Index oh = h / 2, ow = w / 2, row = w * c;
-        for (Index s = 0; s < b; ++s)
-            for (Index i = 0; i < oh; ++i) {
-                const float* top = x + (s * h + 2 * i) * row;
-                const float* bottom = top + row;
-                for (Index j = 0; j < ow; ++j, y += c) {
-                    const float* t = top + 2 * j * c;
-                    const float* u = bottom + 2 * j * c;
-                    for (Index ch = 0; ch < c; ++ch)
-                        y[ch] = std::max(std::max(t[ch], t[ch + c]), std::max(u[ch], u[ch + c]));
-                }
-            }
+    /// y (b, out) = x (b, in) W^T + bias (ReLU'd or not), W kept as column panels: one product
+    /// per panel, each streaming its (in, w) block once for the whole chunk.
+    void fc(int k, const float* x, Index b, Index in, float* y, bool relu) const {
+        const Index out = arch_.fc[std::size_t(k)];
+        const float* panels = fc_panels_[std::size_t(k)].data();
+        const MatrixRef<const float> xm(x, b, in);
+        for (Index j0 = 0; j0 < out; j0 += kVggishFcPanel) {
+            const Index w = std::min(kVggishFcPanel, out - j0);
+            gemm<float>(Trans::No, Trans::No, 1.0f, xm, MatrixRef<const float>(panels + j0 * in, in, w), 0.0f,
+                        MatrixRef<float>(y + j0, b, w, out));
+        }
+        bias_act(y, b, out, fc_b_[std::size_t(k)].data(), relu);
     }
 
     void forward_chunk(TensorView<const float> x, TensorView<float> out, VggishWorkspace& ws) const {
-        const Index b = x.dim(0);
-        Index h = kVggishFrames, w = kVggishBands;
-        ws.a_.resize(Shape{b * most_});
-        ws.b_.resize(Shape{b * most_});
-        float* cur = ws.a_.data();
-        float* next = ws.b_.data();
-        const float* in = x.data();
-        for (int k = 0; k < 6; ++k) {
-            conv(k, in, b, h, w, next, ws);  // pooled too where a pool follows
-            std::swap(cur, next);
-            in = cur;
-            if (pools_after(k)) h /= 2, w /= 2;
+        const Index b = x.dim(0), flat = arch_.flat_size();
+        ws.a_.resize(Shape{most_});
+        ws.b_.resize(Shape{most_});
+        ws.cols_.resize(Shape{most_cols_});
+        ws.pre_pool_.resize(Shape{most_pre_pool_});
+        ws.fc_a_.resize(Shape{b * most_fc_});
+        ws.fc_b_.resize(Shape{b * most_fc_});
+        for (Index s = 0; s < b; ++s) {
+            const float* in = x.data() + s * kVggishFrames * kVggishBands;
+            float* cur = ws.a_.data();
+            float* next = ws.b_.data();
+            Index h = kVggishFrames, w = kVggishBands;
+            for (int k = 0; k < 6; ++k) {
+                // The last conv writes straight into the patch's row of the FC input: its
+                // (6, 4, conv4_2) output, row-major, is the (h, w, c) flatten fc1_1 expects.
+                conv(k, in, h, w, k == 5 ? ws.fc_a_.data() + s * flat : next, ws);
+                if (pools_after(k)) h /= 2, w /= 2;
+                std::swap(cur, next);
+                in = cur;
+            }
         }
-        // cur holds (b, 6, 4, conv4_2): row-major, the (h, w, c) flatten fc1_1 expects.
-        Index f_in = arch_.flat_size();
-        for (int k = 0; k < 3; ++k) {
-            const Index f_out = arch_.fc[std::size_t(k)];
-            float* dst = k == 2 ? out.data() : next;
-            // y = x W^T as x times the stored (in, out) transpose: a plain product, so no backend
-            // keeps a per-thread transposed copy of the weight (the weights are shared).
-            gemm<float>(Trans::No, Trans::No, 1.0f, MatrixRef<const float>(cur, b, f_in),
-                        MatrixRef<const float>(fc_wt_[std::size_t(k)].data(), f_in, f_out), 0.0f,
-                        MatrixRef<float>(dst, b, f_out));
-            bias_act(dst, b, f_out, fc_b_[std::size_t(k)].data(), k < 2 || arch_.final_relu);
-            std::swap(cur, next);
-            f_in = f_out;
-        }
+        fc(0, ws.fc_a_.data(), b, flat, ws.fc_b_.data(), true);
+        fc(1, ws.fc_b_.data(), b, arch_.fc[0], ws.fc_a_.data(), true);
+        fc(2, ws.fc_a_.data(), b, arch_.fc[1], out.data(), arch_.final_relu);
     }
 
     VggishArchitecture arch_;
     std::array<Tensor<float>, 6> conv_w_, conv_b_;
-    std::array<Tensor<float>, 3> fc_wt_, fc_b_;  ///< weights (in, out): transposed at load
+    std::array<Tensor<float>, 3> fc_panels_, fc_b_;  ///< weights: column panels of (in, out), read_panels
     VggishPostprocessor post_;
-    Index most_ = 1;  ///< floats of the largest activation of one patch
+    Index most_ = 1;           ///< floats of one patch's largest conv activation (a pool's output)
+    Index most_cols_ = 1;      ///< floats of one patch's largest im2col matrix
+    Index most_pre_pool_ = 1;  ///< floats of one patch's largest pooled conv output, before the pool
+    Index most_fc_ = 1;        ///< floats per patch of a chunk's FC buffers (flat input or FC output)
 };
 
 }  // namespace polytag::audio
