@@ -53,7 +53,7 @@ int run(int argc, char** argv) {
         input2_trunk;
     po::ModelConfig mc;
     po::TrainConfig tc;
-    bool quiet = false, tune = false;
+    bool quiet = false, tune = false, fold_early_stopping = false;
     int folds = 0, jobs = 1;
     std::size_t synthetic_clips = po::kSyntheticDefaultClips;
     app.add_option("--data", data_dir, "OpenMIC-2018 release folder (default: a synthetic OpenMIC-like set)")
@@ -86,6 +86,9 @@ int run(int argc, char** argv) {
     app.add_option("--folds", folds,
                    "k-fold cross-validation by track over the training split (K >= 2): trains K models, reports "
                    "per-fold and mean +- std metrics, and writes their ensemble to --out");
+    app.add_flag("--fold-early-stopping", fold_early_stopping,
+                 "with --folds: each fold model early-stops on a validation part of its training folds (not trained "
+                 "on) instead of training on all of them and keeping its last epoch");
     app.add_option("--jobs", jobs, "with --folds: folds trained at once (each on one BLAS thread)")
         ->capture_default_str()->check(CLI::Range(1, 64));
     app.add_option("--loss", loss, "masked_mse|masked_bce (default masked_mse)")
@@ -131,6 +134,7 @@ int run(int argc, char** argv) {
         if (folds == 1 || folds < 0 || folds > 100)
             throw polytag::ValueError("--folds: must be in [2, 100], got " + std::to_string(folds));
         if (jobs > 1 && folds == 0) throw polytag::ValueError("--jobs: needs --folds");
+        if (fold_early_stopping && folds == 0) throw polytag::ValueError("--fold-early-stopping: needs --folds");
     });
     po::cli::check_output_path(out, "--out");
     if (!report.empty()) {
@@ -174,7 +178,7 @@ int run(int argc, char** argv) {
     hooks.progress = &progress;
     hooks.stop = &po::stop_flag();
     po::TrainingHistory history;
-    const po::CrossValidationConfig cv_config{folds, jobs, 0};
+    const po::CrossValidationConfig cv_config{folds, jobs, 0, fold_early_stopping};
     std::unique_ptr<po::CrossValidation> cv;
     if (folds > 0) {
         cv = std::make_unique<po::CrossValidation>(po::cross_validate(data, mc, tc, cv_config, hooks));

@@ -47,6 +47,8 @@ TEST_CASE("Folds are grouped by track and early stopping stays inside the traini
     }
     CHECK(held_out == d.train().size());
 
+    // Default: every fold model trains on all the other folds and keeps its last epoch; the
+    // held-out fold is only scored per epoch.
     const CrossValidation cv = cross_validate(d, cv_model(), cv_training(), {3, 1, 0});
     REQUIRE(cv.folds.size() == 3);
     CHECK(cv.ensemble.members() == 3);
@@ -55,11 +57,28 @@ TEST_CASE("Folds are grouped by track and early stopping stays inside the traini
         const auto& r = cv.folds[f];
         CHECK(r.fold == int(f));
         CHECK(r.held_out_clips == (long long)folds[f].validation.size());
-        // Trained and early-stopped on the other folds' rows only.
-        CHECK(r.history.train_clips + r.history.validation_clips == (long long)folds[f].train.size());
-        CHECK(r.history.validation_clips > 0);
+        CHECK(r.history.train_clips == (long long)folds[f].train.size());
+        CHECK(r.history.validation_clips == r.held_out_clips);
+        CHECK(r.history.epochs.size() == std::size_t(cv_training().epochs));
+        CHECK(r.history.best_epoch == cv_training().epochs);  // the last epoch, whatever the held-out MSE says
+        CHECK(r.history.best_val_loss == Approx(observed_mse(r.held_out_pred, d, r.held_out_rows)).epsilon(1e-6));
         CHECK(r.held_out.macro.ap > 0.3);
     }
+    CHECK(cross_validation_json(cv, {3, 1, 0})["early_stopping"] == false);
+
+    // early_stopping: trained and early-stopped on the other folds' rows only.
+    CrossValidationConfig es{3, 1, 0};
+    es.early_stopping = true;
+    const CrossValidation stopped = cross_validate(d, cv_model(), cv_training(), es);
+    REQUIRE(stopped.folds.size() == 3);
+    for (std::size_t f = 0; f < 3; ++f) {
+        const auto& r = stopped.folds[f];
+        CHECK(r.history.train_clips + r.history.validation_clips == (long long)folds[f].train.size());
+        CHECK(r.history.validation_clips > 0);
+        CHECK(r.history.validation_clips < r.held_out_clips);
+        CHECK(r.held_out.macro.ap > 0.3);
+    }
+    CHECK(cross_validation_json(stopped, es)["early_stopping"] == true);
 }
 
 TEST_CASE("Cross-validation gives the same models with folds in parallel; the ensemble averages them", "[cv][threads]") {

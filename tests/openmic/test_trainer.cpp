@@ -137,6 +137,26 @@ TEST_CASE("Early stopping ends training when validation loss stops improving", "
     CHECK(int(h.epochs.size()) == h.best_epoch + 1);
 }
 
+TEST_CASE("KeepEpoch::Last runs every epoch and keeps the last weights; the validation rows only get scored", "[model][train]") {
+    const Dataset& d = synthetic();
+    const GroupSplit split = validation_split(d, 0.2, 0);
+    TrainConfig tc = short_training(5);
+    tc.patience = 1;
+    tc.lr = 0.05;  // too high on purpose: with KeepEpoch::Best this stops early (test above)
+    RelevanceModel a(small_model(), 1), b(small_model(), 1);
+    const TrainingHistory ha = train(a, d, split.train, split.validation, tc, {}, KeepEpoch::Last);
+    const TrainingHistory hb = train(b, d, split.train, d.test(), tc, {}, KeepEpoch::Last);
+    CHECK(bitwise_equal(all_weights(a), all_weights(b)));  // other validation rows, the same weights
+    REQUIRE(ha.epochs.size() == 5);
+    CHECK_FALSE(ha.stopped_early);
+    CHECK(ha.best_epoch == 5);
+    CHECK(ha.best_val_loss == ha.epochs.back().val_loss);
+    openmic::Batch<float> scratch;
+    Tensor<float> pred;
+    predict_rows(a.net(), d, a.normalizer(), split.validation, scratch, pred);
+    CHECK(observed_mse(pred, d, split.validation) == Approx(ha.epochs.back().val_loss).epsilon(1e-6));
+}
+
 TEST_CASE("train() refuses empty splits and invalid configurations", "[model][train]") {
     RelevanceModel m(small_model(), 1);
     const Dataset& d = synthetic();

@@ -6,10 +6,12 @@
 //   report_json: per-fold metrics and their mean and std (cv_report.hpp)
 //
 // Folds are grouped by track (k_fold_by_track over the official training rows: the key part
-// before '_'), so no track is in two folds. Fold f trains on the other folds' rows, early-
-// stopping on a track-grouped validation part carved out of *those* rows
-// (TrainConfig::validation_fraction); the held-out fold is only scored, never looked at while
-// training. Fold f's model is initialised from TrainConfig::seed + f.
+// before '_'), so no track is in two folds. Fold f trains on all the other folds' rows for
+// TrainConfig::epochs and keeps its last epoch (KeepEpoch::Last); the held-out fold is scored
+// after every epoch for the history only and never changes the weights. With
+// CrossValidationConfig::early_stopping, fold f instead early-stops on a track-grouped
+// validation part carved out of the other folds' rows (TrainConfig::validation_fraction), which
+// it then does not train on. Fold f's model is initialised from TrainConfig::seed + f.
 //
 // Folds run one after another or `jobs` at a time on their own threads. Nothing process-global
 // changes per fold: with jobs > 1 every fold runs on one BLAS thread (the thread count is set
@@ -39,11 +41,16 @@ struct CrossValidationConfig {
     int folds = 5;               ///< K >= 2
     int jobs = 1;                ///< folds trained at once
     std::uint64_t split_seed = 0;  ///< deals the tracks to folds (independent of the model seed)
+    /// false (default, chosen on validation, docs/openmic.md): every fold model trains on all
+    /// the other folds and keeps its last epoch. true: it early-stops on a validation part of
+    /// TrainConfig::validation_fraction of those folds' tracks (not trained on) and keeps its
+    /// best epoch.
+    bool early_stopping = false;
 };
 
 struct FoldResult {
     int fold = 0;                ///< 0-based
-    TrainingHistory history;     ///< train_clips / validation_clips: the fold's inner split
+    TrainingHistory history;     ///< train_clips / validation_clips: the rows trained on / scored per epoch
     Evaluation held_out;         ///< the fold model on its held-out fold (threshold 0.5)
     long long held_out_clips = 0;
     std::vector<Index> held_out_rows;  ///< dataset rows of the held-out fold, ascending
@@ -55,7 +62,8 @@ struct CrossValidation {
     RelevanceModel ensemble;     ///< the K fold models, in fold order
     double seconds = 0;
     /// A stop request ended training early: the folds that were not started are missing (from
-    /// `folds` and the ensemble), an interrupted fold keeps its best weights so far.
+    /// `folds` and the ensemble), an interrupted fold keeps its weights at the stop (its best
+    /// so far with early_stopping).
     bool interrupted = false;
 };
 
@@ -113,8 +121,15 @@ inline CrossValidation cross_validate(const Dataset& data, const ModelConfig& mo
     std::atomic<int> next{0};
     auto run_fold = [&](int f) {
         const GroupSplit& fold = folds[static_cast<std::size_t>(f)];
-        // Early stopping inside the training folds: never on the held-out fold.
-        const GroupSplit inner = split_by_track(data.keys(), fold.train, config.validation_fraction, cv.split_seed + 1);
+        // The held-out fold never selects weights: either the last epoch is kept (the held-out
+        // fold only scored per epoch) or early stopping runs on a part of the training folds.
+        GroupSplit inner;
+        if (cv.early_stopping) {
+            inner = split_by_track(data.keys(), fold.train, config.validation_fraction, cv.split_seed + 1);
+        } else {
+            inner.train = fold.train;
+            inner.validation = fold.validation;
+        }
         TrainConfig c = fold_config;
         c.seed = config.seed + std::uint64_t(f);
         detail::FoldObserver observer(hooks.progress, progress_mutex, f, jobs == 1);
@@ -124,7 +139,8 @@ inline CrossValidation cross_validate(const Dataset& data, const ModelConfig& mo
         RelevanceModel m(model_config, c.seed);
         FoldResult r;
         r.fold = f;
-        r.history = train(m, data, inner.train, inner.validation, c, h);
+        r.history = train(m, data, inner.train, inner.validation, c, h,
+                          cv.early_stopping ? KeepEpoch::Best : KeepEpoch::Last);
         r.held_out_pred = predict_dataset(m, data, fold.validation);
         r.held_out = evaluate(r.held_out_pred, data, fold.validation);
         r.held_out_clips = static_cast<long long>(fold.validation.size());

@@ -3,7 +3,8 @@
 // mean and standard deviation over the folds, macro and per instrument.
 //
 //   "cross_validation": {
-//     "folds": K, "split_seed": s, "grouped_by": "track", "seconds": s, "interrupted": bool,
+//     "folds": K, "split_seed": s, "early_stopping": bool, "grouped_by": "track", "seconds": s,
+//     "interrupted": bool,
 //     "per_fold": [{"fold": 1, "held_out_clips", "train_clips", "validation_clips", "best_epoch",
 //                   "epochs", "train_seconds", "macro": {...}, "instruments": {...}}, ...],
 //     "mean": {"macro": {metric: v}, "instruments": {name: {metric: v}}},
@@ -75,6 +76,7 @@ inline nlohmann::json cross_validation_json(const CrossValidation& cv, const Cro
     nlohmann::json j;
     j["folds"] = config.folds;
     j["split_seed"] = config.split_seed;
+    j["early_stopping"] = config.early_stopping;
     j["grouped_by"] = "track";
     j["seconds"] = cv.seconds;
     j["interrupted"] = cv.interrupted;

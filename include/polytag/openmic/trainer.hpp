@@ -190,13 +190,22 @@ private:
 
 }  // namespace detail
 
+/// Which weights train() keeps.
+enum class KeepEpoch {
+    Best,  ///< early stopping: the epoch with the lowest validation MSE (after `patience` epochs
+           ///< without a better one training stops), restored at the end
+    Last,  ///< every epoch runs (patience ignored) and the last weights stay: the validation rows
+           ///< are only scored, for the history, and never change the weights
+};
+
 /// Trains `model` (re-initialised from config.seed) on `train_rows` of `data`, early-stopping on
-/// `validation_rows`. Sets the model's normaliser. Returns the per-epoch history.
+/// `validation_rows` (or, with KeepEpoch::Last, only scoring them after every epoch). Sets the
+/// model's normaliser. Returns the per-epoch history; its best_epoch is the epoch kept.
 /// The loop is fit()'s (train/fit.hpp) over a DatasetSource; this sets up what fit takes from
 /// the TrainConfig and maps the result back to a TrainingHistory.
 inline TrainingHistory train(RelevanceModel& model, const Dataset& data, const std::vector<Index>& train_rows,
                              const std::vector<Index>& validation_rows, const TrainConfig& config,
-                             const TrainHooks& hooks = {}) {
+                             const TrainHooks& hooks = {}, KeepEpoch keep = KeepEpoch::Best) {
     config.validate();
     if (train_rows.empty()) throw ValueError("polytag::openmic::train: no training rows");
     if (validation_rows.empty()) throw ValueError("polytag::openmic::train: no validation rows");
@@ -240,7 +249,8 @@ inline TrainingHistory train(RelevanceModel& model, const Dataset& data, const s
     o.shuffle_rng = &rng;
     o.schedule = detail::make_schedule(config, steps_per_epoch(Index(train_rows.size()), config.batch));
     o.grad_clip = config.grad_clip;
-    o.patience = config.patience;
+    o.patience = keep == KeepEpoch::Best ? config.patience : 0;
+    o.restore_best = keep == KeepEpoch::Best;
     o.metric = [](TensorView<const float> pred, TensorView<const float> y, TensorView<const float> mask) {
         return observed_mse(pred, y, mask);
     };
@@ -269,7 +279,11 @@ inline TrainingHistory train(RelevanceModel& model, const Dataset& data, const s
     history.stopped_early = fitted.stopped_early;
     history.interrupted = fitted.interrupted;
     history.best_epoch = fitted.best_epoch;
-    if (fitted.best_epoch > 0) {
+    if (keep == KeepEpoch::Last) {  // the weights of the last (possibly partial) epoch stay
+        history.best_epoch = fitted.epochs.empty() ? 0 : fitted.epochs.back().epoch;
+        history.best_val_loss = fitted.epochs.empty() ? std::numeric_limits<double>::infinity()
+                                                      : fitted.epochs.back().val_metric;
+    } else if (fitted.best_epoch > 0) {
         history.best_val_loss = fitted.best_metric;
     } else {
         history.best_val_loss = std::numeric_limits<double>::infinity();
