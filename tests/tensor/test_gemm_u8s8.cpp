@@ -54,7 +54,8 @@ void check(Index m, Index n, Index k, const std::vector<std::uint8_t>& a, Index 
 TEST_CASE("gemm_u8s8 equals the exact integer product for random bytes", "[tensor][u8s8]") {
     Rng rng(5);
     for (auto [m, n, k] : {std::tuple<Index, Index, Index>{640, 256, 128}, {64, 512, 1280}, {1, 1, 1}, {7, 17, 5},
-                           {13, 33, 131}, {6, 32, 4}, {5, 15, 3}, {2, 48, 130}, {1, 256, 128}}) {
+                           {13, 33, 131}, {6, 32, 4}, {5, 15, 3}, {2, 48, 130}, {1, 256, 128},
+                           {9, 112, 67}, {6, 80, 130}}) {  // 7 and 5 panels: the 4-, 2- and 1-panel blocks
         const Index lda = k + 3, ldb = k + 1;  // rows wider than k: the kernels read only k bytes
         std::vector<std::uint8_t> a(std::size_t(m * lda));
         std::vector<std::int8_t> b(std::size_t(n * ldb));

@@ -106,10 +106,11 @@ struct U8S8Epilogue {
 namespace detail::u8s8 {
 
 /// Writes the finished tile rows [i0, i0 + rows) x channels [j0, j0 + cols) from acc
-/// (row r, channel c at acc[r * 32 + c]).
-inline void store_tile(const U8S8Epilogue& e, Index i0, Index rows, Index j0, Index cols, const std::int32_t* acc) {
+/// (row r, channel c at acc[r * ld + c]).
+inline void store_tile(const U8S8Epilogue& e, Index i0, Index rows, Index j0, Index cols, const std::int32_t* acc,
+                       Index ld = 32) {
     for (Index r = 0; r < rows; ++r) {
-        const std::int32_t* a = acc + r * 32;
+        const std::int32_t* a = acc + r * ld;
         if (!e.y) {
             std::memcpy(e.c + (i0 + r) * e.ldc + j0, a, std::size_t(cols) * sizeof(std::int32_t));
             continue;
@@ -125,11 +126,17 @@ inline void store_tile(const U8S8Epilogue& e, Index i0, Index rows, Index j0, In
     }
 }
 
-/// 4 bytes of row `a` starting at p, zero past k (so that no read leaves the row).
+/// 4 bytes of row `a` starting at p, zero past k (so that no read leaves the row). Byte by
+/// byte at the end of the row rather than a memcpy of variable size: that would be a call,
+/// and around a call the vector kernels' accumulators (caller-saved registers) go to the stack
+/// on every step of their loop.
 inline std::uint32_t quad(const std::uint8_t* a, Index p, Index k) {
     std::uint32_t q = 0;
-    if (p + 4 <= k) std::memcpy(&q, a + p, 4);
-    else std::memcpy(&q, a + p, std::size_t(k - p));
+    if (p + 4 <= k) {
+        std::memcpy(&q, a + p, 4);
+        return q;
+    }
+    for (Index t = 0; t < k - p; ++t) q |= std::uint32_t(a[p + t]) << (8 * t);
     return q;
 }
 
@@ -196,10 +203,10 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void vnni_tile(Index i0, 
         }
         return;
     }
-    alignas(64) std::int32_t out[R * 32];
+    alignas(64) std::int32_t out[R * P * 16];
     for (int r = 0; r < R; ++r)
-        for (int q = 0; q < P; ++q) _mm512_store_si512(reinterpret_cast<void*>(out + r * 32 + q * 16), acc[r][q]);
-    store_tile(e, i0, R, j0, cols, out);
+        for (int q = 0; q < P; ++q) _mm512_store_si512(reinterpret_cast<void*>(out + (r * P + q) * 16), acc[r][q]);
+    store_tile(e, i0, R, j0, cols, out, P * 16);
 }
 
 template <int P>
@@ -218,8 +225,10 @@ void vnni_rows(Index m, const std::uint8_t* a, Index lda, const PackedS8& b, Ind
 
 inline void vnni512(Index m, const std::uint8_t* a, Index lda, const PackedS8& b, const U8S8Epilogue& e) {
     // Blocks of 96 rows outside (their input and output stay in L2 while every column block
-    // passes: at batch 1024 the output is 10 MB), blocks of 2 panels (32 channels, 4 KB of
-    // weights at k = 128: L1) inside, then the rows of the block.
+    // passes: at batch 1024 the output is 10 MB), blocks of 4 panels (64 channels, 8 KB of
+    // weights at k = 128: L1) inside, then the rows of the block: a 6 x 4 tile keeps 24
+    // accumulators in flight (vpdpbusd's latency needs more than the 12 of a 6 x 2 tile) and
+    // issues 24 vpdpbusd per 4 weight loads and 6 broadcasts.
     constexpr Index kRows = 96;
     for (Index i0 = 0; i0 < m; i0 += kRows) {
         const Index rows = std::min(kRows, m - i0);
@@ -228,7 +237,8 @@ inline void vnni512(Index m, const std::uint8_t* a, Index lda, const PackedS8& b
         if (eb.y) eb.y += i0 * eb.ldy;
         else eb.c += i0 * eb.ldc;
         Index p0 = 0;
-        for (; p0 + 2 <= b.panels; p0 += 2) vnni_rows<2>(rows, ab, lda, b, p0, eb);
+        for (; p0 + 4 <= b.panels; p0 += 4) vnni_rows<4>(rows, ab, lda, b, p0, eb);
+        if (p0 + 2 <= b.panels) vnni_rows<2>(rows, ab, lda, b, p0, eb), p0 += 2;
         if (p0 < b.panels) vnni_rows<1>(rows, ab, lda, b, p0, eb);
     }
 }
