@@ -97,16 +97,19 @@ def vggish(paths):
             if b.get("error_occurred") or b.get("run_type", "iteration") != "iteration":
                 continue
             parts = b["name"].split("/")
+            if len(parts) < 2 or not parts[1].startswith("batch:"):
+                continue  # not per batch (fc_panel: the panel-width choice, docs/vggish.md)
             name, batch = parts[0].replace("BM_vggish_", ""), int(parts[1].split(":")[1])
             ms = b["real_time"] if "manual_time" in b["name"] else b["cpu_time"]
             runs[(name, batch, threads)].append((ms, b.get("patches/s", 0.0), b.get("wall_ms", b["real_time"])))
     if not runs:
         sys.exit("table.py: no VGGish results in " + " ".join(paths))
-    order = ["embed", "embed_uint8", "gemm_floor", "gemm_floor_openblas", "libtorch", "torch"]
+    order = ["embed", "embed_uint8", "embed_workers", "gemm_floor", "gemm_floor_openblas", "libtorch", "torch"]
     rounds = max(len(v) for v in runs.values())
     print(f"\nVGGish (full width, random weights; bench_vggish), median over {rounds} rounds. "
           "ms = CPU time per call; x polytag = median over rounds of the ratio of polytag's embed patches/s "
-          "to this one's, within the round (> 1: polytag faster).\n")
+          "to this one's, within the round (> 1: polytag faster); embed_workers: one embed per thread at once, "
+          "patches per wall second.\n")
     print("| benchmark | batch | threads | CPU ms per call | patches/s | x polytag | wall ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for k in sorted(runs, key=lambda k: (k[2], k[1], order.index(k[0]) if k[0] in order else 99)):
