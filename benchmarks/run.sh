@@ -118,5 +118,5 @@ echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $cpu, $(nproc) CPUs, OPENBLAS_CORETYPE=$
 if [[ -n $peak ]]; then
   echo "FMA peak of one core: $peak GFLOP/s (bench_fma_peak); reference epoch bound at that peak: $(awk -v p="$peak" 'BEGIN {printf "%.3f", 65.5 / p}') s"
 fi
-if [[ -s $results ]]; then "$python" "$root/benchmarks/table.py" "$results"; fi
+if [[ -s $results ]]; then "$python" "$root/benchmarks/table.py" ${peak:+--peak "$peak"} "$results"; fi
 if [[ ${#vggish_json[@]} -gt 0 ]]; then "$python" "$root/benchmarks/table.py" --vggish "${vggish_json[@]}"; fi

@@ -6,7 +6,9 @@ Each input line is one program run: {"impl", ["config"], ["model"], "threads", "
 Per (model, implementation, threads): epoch seconds = median of all timed epochs of all rounds;
 "x polytag" and "x GEMM floor" = median over rounds of the ratio within the round;
 inference = median over rounds; peak RSS = maximum over rounds, at the end of training and at
-the end of the process (after inference).
+the end of the process (after inference). With `--peak GFLOPS` (run.sh passes the FMA peak it
+measured), the reference workload's epochs also as multiples of their FMA-peak bound (its 65.5
+GFLOP at that rate).
 """
 import collections
 import json
@@ -19,7 +21,10 @@ def key_of(r):
     return r.get("model", "reference"), name, r["threads"]
 
 
-def main(path):
+REFERENCE_EPOCH_GFLOP = 65.5  # the 8 products of 233 batches of 64 (docs/speed.md)
+
+
+def main(path, peak=None):
     runs = collections.defaultdict(list)
     with open(path) as f:
         for line in f:
@@ -46,9 +51,13 @@ def main(path):
                       key=lambda k: (k[2], order.index(k[1]) if k[1] in order else len(order), k[1]))
         print(f"\nModel: {model}. Epoch = median of all timed epochs over {max(len(runs[k]) for k in keys)} rounds; "
               "ratios = median over rounds of the ratio within a round.\n")
-        print("| implementation | threads | epoch s | x polytag | x GEMM floor | infer b1 clips/s | "
+        bound = REFERENCE_EPOCH_GFLOP / peak if peak and model == "reference" else None
+        if bound:
+            print(f"x FMA-peak bound: epoch / {bound:.3f} s ({REFERENCE_EPOCH_GFLOP} GFLOP at {peak:.1f} GFLOP/s "
+                  "per core; a 2-thread epoch against one core's bound).\n")
+        print("| implementation | threads | epoch s | x FMA-peak bound | x polytag | x GEMM floor | infer b1 clips/s | "
               "infer b1024 clips/s | peak RSS MB (training / with inference) |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for k in keys:
             _, name, threads = k
             e = epoch(k)
@@ -56,14 +65,15 @@ def main(path):
             fl = ("reference", "gemm_floor", threads)
             x_polytag = f"{ratio(k, pt):.2f}" if pt in runs else "-"
             floor = f"{ratio(k, fl):.2f}" if fl in runs and model == "reference" else "-"
+            x_peak = f"{e / bound:.2f}" if bound else "-"
             if name == "gemm_floor":
-                print(f"| GEMM floor (cblas_sgemm only) | {threads} | {e:.3f} | {x_polytag} | 1.00 | - | - | - |")
+                print(f"| GEMM floor (cblas_sgemm only) | {threads} | {e:.3f} | {x_peak} | {x_polytag} | 1.00 | - | - | - |")
                 continue
             b1 = statistics.median(r["infer_b1_clips_per_s"] for r in runs[k])
             b1024 = statistics.median(r["infer_b1024_clips_per_s"] for r in runs[k])
             rss = max(r["peak_rss_mb"] for r in runs[k])
             rss_all = max(r.get("peak_rss_with_inference_mb", r["peak_rss_mb"]) for r in runs[k])
-            print(f"| {name} | {threads} | {e:.3f} | {x_polytag} | {floor} | {b1:,.0f} | {b1024:,.0f} | "
+            print(f"| {name} | {threads} | {e:.3f} | {x_peak} | {x_polytag} | {floor} | {b1:,.0f} | {b1024:,.0f} | "
                   f"{rss:.0f} / {rss_all:.0f} |")
 
         # 2 threads against 1, round by round (each round ran both thread counts).
@@ -128,4 +138,9 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--vggish":
         vggish(sys.argv[2:])
     else:
-        main(sys.argv[1] if len(sys.argv) > 1 else "/dev/stdin")
+        args = sys.argv[1:]
+        peak = None
+        if len(args) >= 2 and args[0] == "--peak":
+            peak = float(args[1])
+            args = args[2:]
+        main(args[0] if args else "/dev/stdin", peak)
