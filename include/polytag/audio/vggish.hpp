@@ -44,7 +44,6 @@
 #include "polytag/nn/conv2d.hpp"
 #include "polytag/tensor/kernels.hpp"
 #include "polytag/tensor/tensor.hpp"
-#include "polytag/tensor/threads.hpp"
 
 namespace polytag::audio {
 
