@@ -24,6 +24,7 @@
 #include "polytag/nn/flatten.hpp"
 #include "polytag/nn/max_pool2d.hpp"
 #include "polytag/nn/sequential.hpp"
+#include "support/gradcheck.hpp"
 #include "support/shared_data.hpp"
 
 using namespace polytag;
@@ -292,14 +293,14 @@ TEST_CASE("Vggish: the forward equals the same network built from polytag's laye
     const Reference ref = read_reference(small_reference());
     SECTION("the committed small model") { CHECK(layers_vs_vggish(Vggish::load(small_model()), ref.patches.view()) <= 1e-5); }
     SECTION("FC layers wider than one weight panel (a narrower last panel)") {
-        // fc1_1 and fc1_2 span two and three panels of kVggishFcPanel columns, the last narrower.
+        // fc1_1 and fc1_2 span three panels of kVggishFcPanel columns each, the last narrower.
         const Index w0 = audio::kVggishFcPanel + 44, w1 = 2 * audio::kVggishFcPanel + 4;
         test::TempDir dir;
         Arrays a = read_arrays(small_model());
         Rng rng(7);
         auto random = [&](Shape s, double scale) {
             Tensor<float> t(s);
-            for (auto& x : t) x = float(rng.uniform(-scale, scale));
+            test::fill_uniform(t, rng, -scale, scale);
             return t;
         };
         const Index flat = a.floats.at("fc1_1.weight").dim(1);
