@@ -13,6 +13,7 @@
 // State (m, v per parameter) is allocated at construction and keyed by parameter name for
 // save/restore; step() allocates nothing. The parameter list holds views into the layers:
 // the network must not move or be resized after the optimizer was built.
+// Unlike torch, step() flushes subnormal moments to zero (flush_denormals.hpp).
 // AdamW (decoupled decay) is in adamw.hpp and shares this implementation.
 #include <algorithm>
 #include <cmath>
@@ -23,6 +24,7 @@
 
 #include <Eigen/Core>
 
+#include "polytag/optim/flush_denormals.hpp"
 #include "polytag/optim/optimizer_state.hpp"
 
 namespace polytag {
@@ -62,8 +64,10 @@ public:
         }
     }
 
-    /// One update of every parameter from its current gradient.
+    /// One update of every parameter from its current gradient. Subnormal moments are flushed to
+    /// zero (flush_denormals.hpp says why and what it changes).
     void step() {
+        const FlushDenormals flush;
         ++step_;
         const double t = double(step_);
         const double bias1 = 1.0 - std::pow(double(beta1_), t);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "polytag/optim/flush_denormals.hpp"
 #include "polytag/optim/optimizer_state.hpp"
 
 namespace polytag {
@@ -48,7 +49,10 @@ public:
     Sgd(ParameterList<T> params, T lr, T momentum = T(0), bool nesterov = false)
         : Sgd(std::move(params), SgdOptions<T>{lr, momentum, T(0), T(0), nesterov}) {}
 
+    /// One update from the current gradients; a subnormal momentum is flushed to zero
+    /// (flush_denormals.hpp).
     void step() {
+        const FlushDenormals flush;
         const bool first = step_ == 0;
         ++step_;
         const T lr = lr_, mu = momentum_, keep = T(1) - dampening_, wd = weight_decay_;
