@@ -111,8 +111,14 @@ Net make_net() {
                polytag::Sigmoid<float>());
 }
 
+/// Seconds of one epoch spent in each phase of the training step (steady_clock around each).
+struct Phases {
+    double gather = 0, forward = 0, backward = 0, step = 0;  // forward includes the loss
+};
+
 struct Result {
     std::vector<double> epoch_s;
+    std::vector<Phases> phases;       // per timed epoch (run_workload only)
     std::vector<double> epoch_cpu_s;  // process CPU time per epoch (--model openmic-train only)
     double infer_b1 = 0, infer_b1024 = 0;
     double train_rss_mb = 0;  // peak RSS when training ends (the README's "peak RSS")
@@ -143,21 +149,30 @@ Result run_workload(Net& net, Shape sample, int epochs, std::uint64_t seed) {
     auto batch_shape = [&](Index n) { return sample.rank() == 1 ? Shape{n, sample[0]} : Shape{n, sample[0], sample[1]}; };
     Tensor<float> xb(batch_shape(kBatch)), yb(Shape{kBatch, kTasks}), mb(Shape{kBatch, kTasks});
 
-    auto epoch = [&] {
+    auto epoch = [&](Phases& ph) {
         double total = 0;
         polytag::shuffle(order.begin(), order.end(), rng);
         for (Index start = 0; start < kClips; start += kBatch) {
             const Index n = std::min(kBatch, kClips - start);
             const Index* idx = order.data() + start;
+            const auto t0 = Clock::now();
             xb.resize(batch_shape(n));
             yb.resize(Shape{n, kTasks});
             mb.resize(Shape{n, kTasks});
             gather_clips(data, idx, n, xb.data());
             gather_rows(data.y, idx, n, yb.data());
             gather_rows(data.mask, idx, n, mb.data());
+            const auto t1 = Clock::now();
             const float loss = loss_fn.forward(net.forward(xb, polytag::Mode::Train), yb, mb);
+            const auto t2 = Clock::now();
             net.backward(loss_fn.backward(), false);
+            const auto t3 = Clock::now();
             adam.step();
+            const auto t4 = Clock::now();
+            ph.gather += std::chrono::duration<double>(t1 - t0).count();
+            ph.forward += std::chrono::duration<double>(t2 - t1).count();
+            ph.backward += std::chrono::duration<double>(t3 - t2).count();
+            ph.step += std::chrono::duration<double>(t4 - t3).count();
             total += double(loss) * double(n);
         }
         return total / double(kClips);
@@ -167,11 +182,17 @@ Result run_workload(Net& net, Shape sample, int epochs, std::uint64_t seed) {
     for (int e = 0; e <= epochs; ++e) {
         const auto t0 = Clock::now();
         const double c0 = cpu_seconds();
-        const double loss = epoch();
+        Phases ph;
+        const double loss = epoch(ph);
         const double dt = seconds_since(t0);
-        std::fprintf(stderr, "epoch %d%s loss %.6f time %.3fs cpu %.3fs\n", e, e == 0 ? " (warm-up)" : "", loss, dt,
-                     cpu_seconds() - c0);
-        if (e > 0) r.epoch_s.push_back(dt);
+        std::fprintf(stderr,
+                     "epoch %d%s loss %.6f time %.3fs cpu %.3fs (gather %.3f forward %.3f backward %.3f step %.3f)\n",
+                     e, e == 0 ? " (warm-up)" : "", loss, dt, cpu_seconds() - c0, ph.gather, ph.forward, ph.backward,
+                     ph.step);
+        if (e > 0) {
+            r.epoch_s.push_back(dt);
+            r.phases.push_back(ph);
+        }
     }
     r.train_rss_mb = peak_rss_mb();
 
@@ -360,11 +381,25 @@ int main(int argc, char** argv) {
         Net net = make_net();
         r = run_workload(net, Shape{kFeatures}, epochs, seed);
     }
+    // Medians over the timed epochs of each phase's seconds (run_workload only).
+    std::string phases;
+    if (!r.phases.empty()) {
+        auto med = [&](double Phases::*f) {
+            std::vector<double> v;
+            for (const auto& p : r.phases) v.push_back(p.*f);
+            return median(v);
+        };
+        char buf[160];
+        std::snprintf(buf, sizeof buf,
+                      ",\"phase_s_median\":{\"gather\":%.4f,\"forward\":%.4f,\"backward\":%.4f,\"step\":%.4f}",
+                      med(&Phases::gather), med(&Phases::forward), med(&Phases::backward), med(&Phases::step));
+        phases = buf;
+    }
     std::printf("{\"impl\":\"%s\",\"model\":\"%s\",\"threads\":%d,\"epoch_s_median\":%.4f,\"epoch_s\":[%s],"
                 "\"infer_b1_clips_per_s\":%.1f,\"infer_b1024_clips_per_s\":%.1f,\"peak_rss_mb\":%.1f,"
-                "\"peak_rss_with_inference_mb\":%.1f%s}\n",
+                "\"peak_rss_with_inference_mb\":%.1f%s%s}\n",
                 impl, gemm_floor ? "reference" : model.c_str(), threads, median(r.epoch_s), json_list(r.epoch_s).c_str(), r.infer_b1, r.infer_b1024,
-                r.train_rss_mb, peak_rss_mb(),
+                r.train_rss_mb, peak_rss_mb(), phases.c_str(),
                 r.epoch_cpu_s.empty() ? "" : (",\"epoch_cpu_s_median\":" + std::to_string(median(r.epoch_cpu_s))).c_str());
     return 0;
 }
