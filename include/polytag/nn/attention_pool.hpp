@@ -15,8 +15,8 @@
 // their heads' gradients differ.
 //
 // Computation: all scores are one GEMM (B*F, D) x (D, K), and so are the weight gradient and
-// the score part of dx. The pooling itself (F ~ 10 frames per row) is plain loops over frames,
-// each vectorised over D: a small GEMM per batch row would cost more in dispatch than in work.
+// the score part of dx. The pooling and its dx are one small GEMM per clip (K x F x D); the
+// attention gradient, dot products of a frame and a task's dy, is a loop vectorised over D.
 #include <string>
 
 #include "polytag/nn/layer.hpp"
@@ -60,16 +60,14 @@ public:
         gemm<T>(Trans::No, Trans::Yes, T(1), x.mref(), weight_.mref(), T(0), attention_.mref());
         softmax<T>(attention_.view(), attention_.view(), 1);
         y_.resize(k == 1 ? Shape{batch, d} : Shape{batch, k, d});
-        // o(b,k,:) = sum_f a(b,f,k) x(b,f,:): per clip the product (K x F) A_b^T (F x D) X_b, as
-        // one small register-blocked GEMM (Eigen's kernel; its packing buffers are on the stack
-        // at these sizes), which reuses each loaded x row for several tasks.
-        using Mat = polytag::detail::EigenRowMatrix<T>;
+        // o(b,k,:) = sum_f a(b,f,k) x(b,f,:): per clip the product (K x F) A_b^T (F x D) X_b, which
+        // polytag::gemm sends to a JIT kernel (libxsmm) at the model's sizes; Eigen's own product
+        // cleared and packed its operands per clip and took twice as long.
         const T* a = attention_.data();
-        for (Index b = 0; b < batch; ++b) {
-            Eigen::Map<const Mat> ab(a + b * frames * k, frames, k), xb(x.data() + b * frames * d, frames, d);
-            Eigen::Map<Mat> ob(y_.data() + b * k * d, k, d);
-            ob.noalias() = ab.transpose() * xb;
-        }
+        for (Index b = 0; b < batch; ++b)
+            gemm<T>(Trans::Yes, Trans::No, T(1), MatrixRef<const T>(a + b * frames * k, frames, k),
+                    MatrixRef<const T>(x.data() + b * frames * d, frames, d), T(0),
+                    MatrixRef<T>(y_.data() + b * k * d, k, d));
         return y_;
     }
 
@@ -103,13 +101,10 @@ public:
         if (!need_dx) return {};
         dx_.resize(x_.shape());
         gemm<T>(Trans::No, Trans::No, T(1), dscore_.mref(), weight_.mref(), T(0), dx_.mref());
-        // dx(b,f,:) += sum_k a(b,f,k) dy(b,k,:), through the pooling.
+        // dx(b,f,:) += sum_k a(b,f,k) dy(b,k,:), through the pooling: per clip (F x K) A_b (K x D) dY_b.
         for (Index b = 0; b < batch; ++b)
-            for (Index f = 0; f < frames; ++f) {
-                RowMap dxr(dx_.data() + (b * frames + f) * d, d);
-                for (Index t = 0; t < k; ++t)
-                    dxr += a[(b * frames + f) * k + t] * ConstRowMap(dyp + (b * k + t) * d, d);
-            }
+            gemm<T>(Trans::No, Trans::No, T(1), MatrixRef<const T>(a + b * frames * k, frames, k),
+                    MatrixRef<const T>(dyp + b * k * d, k, d), T(1), MatrixRef<T>(dx_.data() + b * frames * d, frames, d));
         return dx_;
     }
 
@@ -123,7 +118,6 @@ public:
     const Tensor<T>& attention() const { return attention_; }
 
 private:
-    using RowMap = Eigen::Map<Eigen::Array<T, 1, Eigen::Dynamic>>;
     using ConstRowMap = Eigen::Map<const Eigen::Array<T, 1, Eigen::Dynamic>>;
 
     Index features_, tasks_;
