@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
+
 #include "polytag/tensor/kernels.hpp"
 #include "polytag/tensor/random.hpp"
 #include "polytag/tensor/tensor.hpp"
@@ -128,6 +131,35 @@ TEST_CASE("bias add, reductions, transform and softmax", "[tensor]") {
         }
     CHECK(y(0, 1, 1) == 0.0);  // exp(-1000) underflows cleanly, no NaN
     CHECK(y(0, 0, 0) == Approx(std::exp(0.0) / (std::exp(0.0) + std::exp(2.0) + std::exp(4.0))));
+}
+
+TEST_CASE("softmax matches the scalar formula on every layout it vectorises", "[tensor]") {
+    // Axis contiguous (inner 1), strided with the block contiguous (inner 20: the OpenMIC
+    // attention), and strided in several column chunks (inner 150 > 64), in place and not.
+    for (Index inner : {1, 20, 150})
+        for (bool in_place : {false, true}) {
+            Tensor<float> x(Shape{3, 10, inner});
+            Rng rng(7);
+            for (auto& v : x) v = float(rng.uniform(-30, 30));
+            Tensor<float> y(x.shape());
+            Tensor<float> x0 = Tensor<float>::copy_of(x);
+            if (in_place) softmax<float>(x, x.view(), 1);
+            else softmax<float>(x, y.view(), 1);
+            const Tensor<float>& out = in_place ? x : y;
+            double worst = 0;
+            for (Index o = 0; o < 3; ++o)
+                for (Index i = 0; i < inner; ++i) {
+                    double mx = -1e300, z = 0;
+                    for (Index j = 0; j < 10; ++j) mx = std::max(mx, double(x0(o, j, i)));
+                    for (Index j = 0; j < 10; ++j) z += std::exp(double(x0(o, j, i)) - mx);
+                    for (Index j = 0; j < 10; ++j) {
+                        const double expect = std::exp(double(x0(o, j, i)) - mx) / z;
+                        worst = std::max(worst, std::abs(double(out(o, j, i)) - expect));
+                    }
+                }
+            INFO("inner " << inner << (in_place ? " in place" : ""));
+            CHECK(worst < 1e-6);
+        }
 }
 
 TEST_CASE("Rng is deterministic and roughly normal", "[tensor]") {

@@ -13,6 +13,7 @@
 //   - Eigen for tiny products (below kBlasMinFlops) and when nothing else is built.
 // oneDNN (POLYTAG_USE_DNNL) and Eigen can be asked for by name through gemm_with(); oneDNN is
 // never picked by the dispatch because every oneDNN call allocates.
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -295,17 +296,39 @@ void softmax(TensorView<const T> x, TensorView<T> y, int axis) {
     for (int i = 0; i < axis; ++i) outer *= s[i];
     for (int i = axis + 1; i < s.rank(); ++i) inner *= s[i];
     const Index n = s[axis];
-    for (Index o = 0; o < outer; ++o)
-        for (Index in = 0; in < inner; ++in) {
-            const T* xp = x.data() + o * n * inner + in;
-            T* yp = y.data() + o * n * inner + in;
-            T mx = xp[0];
-            for (Index j = 1; j < n; ++j) mx = std::max(mx, xp[j * inner]);
-            T sum = 0;
-            for (Index j = 0; j < n; ++j) sum += (yp[j * inner] = std::exp(xp[j * inner] - mx));
-            const T inv = T(1) / sum;
-            for (Index j = 0; j < n; ++j) yp[j * inner] *= inv;
+    using Row = Eigen::Map<Eigen::Array<T, 1, Eigen::Dynamic>>;
+    using ConstRow = Eigen::Map<const Eigen::Array<T, 1, Eigen::Dynamic>>;
+    for (Index o = 0; o < outer; ++o) {
+        const T* xo = x.data() + o * n * inner;
+        T* yo = y.data() + o * n * inner;
+        if (inner == 1) {  // the axis is contiguous: one vectorised row
+            const T mx = ConstRow(xo, n).maxCoeff();
+            Row yr(yo, n);
+            yr = (ConstRow(xo, n) - mx).exp();
+            yr *= T(1) / yr.sum();
+            continue;
         }
+        // Strided axis: vectorise across the contiguous inner axis instead, kChunk columns at
+        // a time (the running max and sum live on the stack: softmax allocates nothing).
+        constexpr Index kChunk = 64;
+        T mx_buf[kChunk], sum_buf[kChunk];
+        for (Index c = 0; c < inner; c += kChunk) {
+            const Index w = std::min(kChunk, inner - c);
+            Row mx(mx_buf, w), sum(sum_buf, w);
+            mx = ConstRow(xo + c, w);
+            for (Index j = 1; j < n; ++j) mx = mx.max(ConstRow(xo + j * inner + c, w));
+            for (Index j = 0; j < n; ++j) Row(yo + j * inner + c, w) = ConstRow(xo + j * inner + c, w) - mx;
+            // The exp over the whole block when it is contiguous: rows as short as 20 (the
+            // OpenMIC attention's tasks) would otherwise leave a scalar tail of every row.
+            if (w == inner) Row(yo, n * inner) = Row(yo, n * inner).exp();
+            else
+                for (Index j = 0; j < n; ++j) Row(yo + j * inner + c, w) = Row(yo + j * inner + c, w).exp();
+            sum.setZero();
+            for (Index j = 0; j < n; ++j) sum += Row(yo + j * inner + c, w);
+            sum = sum.inverse();
+            for (Index j = 0; j < n; ++j) Row(yo + j * inner + c, w) *= sum;
+        }
+    }
 }
 
 }  // namespace polytag
