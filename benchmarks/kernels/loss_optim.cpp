@@ -1,4 +1,5 @@
-// Masked MSE forward (loss and gradient) and one Adam step over 2^20 parameters.
+// Masked MSE forward (loss and gradient) and one Adam step over 2^20 parameters, beside the
+// memory floor of that step: a loop that moves the same bytes and does almost no arithmetic.
 // Counters are memory rates (B/s): bytes the kernel must read and write once.
 
 #include <Eigen/Core>
@@ -49,5 +50,30 @@ void BM_adam_step(benchmark::State& state) {
     state.counters["params/s"] = benchmark::Counter(double(kAdamParams), benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_adam_step);
+
+/// Adam's memory traffic without its arithmetic: the same 2^20 p, g, m, v, read in the same
+/// 1024-element blocks, p, m and v written. Adam at this rate is limited by memory, not by its
+/// square root and division (docs/speed.md, "Where a training epoch's time goes").
+void BM_adam_memory_floor(benchmark::State& state) {
+    Tensor<float> p = pb::random_tensor<float>({kAdamParams}, 1), g = pb::random_tensor<float>({kAdamParams}, 2);
+    Tensor<float> m(Shape{kAdamParams}, 0.0f), v(Shape{kAdamParams}, 0.0f);
+    using Map = Eigen::Map<Eigen::ArrayXf>;
+    using ConstMap = Eigen::Map<const Eigen::ArrayXf>;
+    constexpr Index kBlock = 1024;
+    for (auto _ : state) {
+        for (Index b = 0; b < kAdamParams; b += kBlock) {
+            Map pm(p.data() + b, kBlock), mm(m.data() + b, kBlock), vm(v.data() + b, kBlock);
+            const ConstMap gm(g.data() + b, kBlock);
+            mm = 0.5f * mm + gm;  // bounded: no overflow, no subnormals
+            vm = 0.5f * vm + gm;
+            pm += 1e-3f * (mm - vm);
+        }
+        benchmark::DoNotOptimize(p.data());
+        benchmark::ClobberMemory();
+    }
+    pb::set_bytes(state, kAdamBytesPerParam * double(kAdamParams));
+    state.counters["params/s"] = benchmark::Counter(double(kAdamParams), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_adam_memory_floor);
 
 }  // namespace
