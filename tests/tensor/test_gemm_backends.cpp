@@ -29,6 +29,8 @@ const std::vector<Case> kCases = {
     {64, 512, 1280}, {64, 256, 512}, {512, 1280, 64}, {64, 512, 256}, {640, 256, 128}, {256, 128, 640},
     {640, 20, 256},  {20, 256, 640}, {640, 256, 20},  {3, 5, 7},      {17, 33, 65},    {1, 300, 70},
     {70, 1, 300},    {31, 29, 1},    {2, 2, 2},       {129, 67, 45},
+    // AttentionPool's per-clip products (tasks 20 and 1), and a single row with a single inner index.
+    {20, 256, 10},   {10, 256, 20},  {1, 256, 10},    {10, 256, 1},   {1, 7, 1},
 };
 
 const std::vector<GemmBackend> kBackends = {GemmBackend::Auto, GemmBackend::Eigen, GemmBackend::Blas,
@@ -105,7 +107,8 @@ TEST_CASE("GEMM backends handle alpha and general beta (falling back where they 
         if (!gemm_backend_available(backend)) continue;
         for (Trans ta : {Trans::No, Trans::Yes})
             for (Trans tb : {Trans::No, Trans::Yes})
-                for (const Case& s : {Case{64, 256, 512}, Case{17, 33, 65}, Case{640, 20, 256}}) {
+                for (const Case& s : {Case{64, 256, 512}, Case{17, 33, 65}, Case{640, 20, 256}, Case{1, 300, 70},
+                                      Case{70, 1, 300}, Case{31, 29, 1}}) {
                     check_case(backend, ta, tb, s, 0.5f, 0.25f, 1);
                     check_case(backend, ta, tb, s, -2.0f, 0.0f, 0);
                 }
