@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <vector>
 
 #include "polytag/tensor/kernels.hpp"
 #include "polytag/tensor/random.hpp"
@@ -159,6 +161,38 @@ TEST_CASE("softmax matches the scalar formula on every layout it vectorises", "[
                 }
             INFO("inner " << inner << (in_place ? " in place" : ""));
             CHECK(worst < 1e-6);
+        }
+}
+
+TEMPLATE_TEST_CASE("relu_backward passes dy where y > 0 and 0 elsewhere, at every vector tail", "[tensor]", float,
+                   double) {
+    using T = TestType;
+    Rng rng(9);
+    for (Index n : {0, 1, 7, 15, 16, 17, 33, 1000})
+        for (bool in_place : {false, true}) {
+            std::vector<T> y(static_cast<std::size_t>(n)), dy(y.size()), dx(y.size(), T(-7));
+            for (Index i = 0; i < n; ++i) {
+                const double u = rng.uniform();
+                y[std::size_t(i)] = u < 0.3 ? T(0) : u < 0.4 ? T(-u) : T(u);  // zeros, negatives, positives
+                dy[std::size_t(i)] = T(rng.uniform(-2, 2));
+            }
+            if (n > 3) {
+                y[1] = std::numeric_limits<T>::quiet_NaN();  // NaN > 0 is false: no gradient, as torch
+                y[2] = T(0);
+                dy[2] = std::numeric_limits<T>::infinity();  // masked, not inf * 0 = NaN
+                y[3] = std::numeric_limits<T>::denorm_min();
+            }
+            const std::vector<T> dy0 = dy;
+            T* out = in_place ? dy.data() : dx.data();
+            relu_backward<T>(y.data(), dy.data(), out, n);
+            bool ok = true;
+            for (Index i = 0; i < n; ++i) {
+                const std::size_t k = std::size_t(i);
+                const T expect = y[k] > T(0) ? dy0[k] : T(0);
+                ok = ok && out[k] == expect;
+            }
+            INFO("n " << n << (in_place ? " in place" : ""));
+            CHECK(ok);
         }
 }
 

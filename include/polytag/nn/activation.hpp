@@ -7,6 +7,7 @@
 #include <string>
 
 #include "polytag/nn/layer.hpp"
+#include "polytag/tensor/kernels.hpp"
 
 namespace polytag {
 
@@ -63,8 +64,7 @@ public:
     void map(typename Base::ConstArray x, typename Base::Array y) const { y = x.max(T(0)); }
     void gradient(typename Base::ConstArray, typename Base::ConstArray y, typename Base::ConstArray dy,
                   typename Base::Array dx) const {
-        // A multiply by the 0/1 mask vectorises; Eigen 3.4's select() does not.
-        dx = dy * (y > T(0)).template cast<T>();
+        relu_backward<T>(y.data(), dy.data(), dx.data(), dx.size());
     }
 };
 

@@ -189,7 +189,7 @@ public:
         for (std::size_t i = layers; i-- > 0;) {
             const Index h = hidden_[i], fin = fan_in(i);
             // ReLU: the gradient passes where the activation was positive.
-            dact_[i].array() = (act_[i].array() > T(0)).select(dact_[i].array(), T(0));
+            relu_backward<T>(act_[i].data(), dact_[i].data(), dact_[i].data(), dact_[i].size());
             const MatrixRef<const T> g = dact_[i].mref();
             sum_rows<T>(g, dbias_[i].data());
             if (i == 0 && shared_) {

@@ -294,6 +294,23 @@ void transform(TensorView<const T> in, TensorView<U> out, F f) {
     for (Index i = 0; i < n; ++i) dst[i] = f(src[i]);
 }
 
+/// dx[i] = dy[i] where y[i] > 0, else 0: the gradient through a ReLU whose output is y (dx may
+/// be dy). Written with Eigen's packet primitives (a compare and a bitwise and), so it runs in
+/// the widest vectors the build has at -O2 as at -O3: Eigen 3.4's select() and a multiply by
+/// the 0/1 mask cast to T stay scalar, and a plain loop vectorises only at -O3 (at -O2 it
+/// branches, and on random signs it ran 20x slower).
+template <typename T>
+void relu_backward(const T* y, const T* dy, T* dx, Index n) {
+    using namespace Eigen::internal;
+    using Packet = typename packet_traits<T>::type;
+    constexpr Index kWidth = packet_traits<T>::size;
+    const Packet zero = pset1<Packet>(T(0));
+    Index i = 0;
+    for (; i + kWidth <= n; i += kWidth)
+        pstoreu(dx + i, pand(pcmp_lt(zero, ploadu<Packet>(y + i)), ploadu<Packet>(dy + i)));
+    for (; i < n; ++i) dx[i] = y[i] > T(0) ? dy[i] : T(0);
+}
+
 /// Numerically stable softmax of `x` along `axis`, written to `y` (may alias x).
 template <typename T>
 void softmax(TensorView<const T> x, TensorView<T> y, int axis) {
