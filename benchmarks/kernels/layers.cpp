@@ -1,7 +1,9 @@
 // Layer forward and backward at the reference network's sizes: Dense (batch 64, 1280 -> 512
 // and 512 -> 256), attention pooling (batch 64, 10 frames, 256 features, 20 tasks, as in the
-// OpenMIC model), and MultiHead<20> (256 -> 32 -> 1 per head). FLOP/s counts the products'
-// multiply-adds only (2 per MAC); element-wise work is not counted.
+// OpenMIC model), MultiHead<20> (256 -> 32 -> 1 per head), and ReLU at the OpenMIC model's
+// per-frame width. FLOP/s counts the products' multiply-adds only (2 per MAC); element-wise
+// layers report bytes per second (what they must read and write once).
+#include "polytag/nn/activation.hpp"
 #include "polytag/nn/attention_pool.hpp"
 #include "polytag/nn/dense.hpp"
 #include "polytag/nn/multi_head.hpp"
@@ -106,5 +108,16 @@ void BM_multihead_backward(benchmark::State& state) {
     pb::set_flops(state, 2.0 * multihead_flops(batch, in));
 }
 BENCHMARK(BM_multihead_backward)->Apply(multihead_args);
+
+// ReLU on (64, 10, 256), the OpenMIC model's per-frame activations at batch 64, half of them zero.
+void BM_relu_backward(benchmark::State& state) {
+    polytag::Relu<float> relu;
+    auto x = pb::random_tensor<float>({64, 10, 256}, 7);
+    auto dy = pb::random_tensor<float>({64, 10, 256}, 8);
+    relu.forward(x, Mode::Train);
+    for (auto _ : state) benchmark::DoNotOptimize(relu.backward(dy, true).data());
+    pb::set_bytes(state, 3.0 * sizeof(float) * double(x.size()));  // y and dy in, dx out
+}
+BENCHMARK(BM_relu_backward);
 
 }  // namespace
