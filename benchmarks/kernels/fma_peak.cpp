@@ -2,7 +2,9 @@
 // iteration (enough chains to cover the FMA latency on two pipes), 256-bit (AVX2 + FMA) and,
 // where the CPU has it, 512-bit (AVX-512F). The bound every other figure is compared with:
 // FLOP/s = 2 x (8 or 16 lanes) x 12 per iteration. Inline assembly, so that no -march is needed
-// and the compiler cannot spill or fold the accumulators.
+// and the compiler cannot spill or fold the accumulators. BM_vnni_peak_avx512 is the same loop
+// of AVX-512 VNNI vpdpbusd (u8 x s8 -> s32, 64 multiply-adds each): the bound of gemm_u8s8,
+// in OP/s (2 per multiply-add).
 #include <benchmark/benchmark.h>
 
 namespace {
@@ -58,5 +60,37 @@ void BM_fma_peak_avx512(benchmark::State& state) {
     state.counters["FLOP/s"] = benchmark::Counter(double(kIters) * 12 * 16 * 2, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_fma_peak_avx512);
+
+#define POLYTAG_VNNI12                                                                                              \
+    "vpdpbusd %%zmm1, %%zmm2, %%zmm4\n\t"                                                                            \
+    "vpdpbusd %%zmm1, %%zmm2, %%zmm5\n\t"                                                                            \
+    "vpdpbusd %%zmm1, %%zmm2, %%zmm6\n\t"                                                                            \
+    "vpdpbusd %%zmm1, %%zmm2, %%zmm7\n\t"                                                                            \
+    "vpdpbusd %%zmm1, %%zmm2, %%zmm8\n\t"                                                                            \
+    "vpdpbusd %%zmm1, %%zmm2, %%zmm9\n\t"                                                                            \
+    "vpdpbusd %%zmm1, %%zmm2, %%zmm10\n\t"                                                                           \
+    "vpdpbusd %%zmm1, %%zmm2, %%zmm11\n\t"                                                                           \
+    "vpdpbusd %%zmm1, %%zmm2, %%zmm12\n\t"                                                                           \
+    "vpdpbusd %%zmm1, %%zmm2, %%zmm13\n\t"                                                                           \
+    "vpdpbusd %%zmm1, %%zmm2, %%zmm14\n\t"                                                                           \
+    "vpdpbusd %%zmm1, %%zmm2, %%zmm15\n\t"
+
+void BM_vnni_peak_avx512(benchmark::State& state) {
+    if (!__builtin_cpu_supports("avx512vnni")) {
+        state.SkipWithError("no AVX-512 VNNI");
+        return;
+    }
+    for (auto _ : state) {
+        long n = kIters;
+        asm volatile("vpxord %%zmm1, %%zmm1, %%zmm1\n\tvpxord %%zmm2, %%zmm2, %%zmm2\n"
+                     "1:\n\t" POLYTAG_VNNI12 "dec %0\n\tjnz 1b\n\tvzeroupper\n\t"
+                     : "+r"(n)
+                     :
+                     : "xmm1", "xmm2", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
+                       "xmm13", "xmm14", "xmm15", "cc");
+    }
+    state.counters["OP/s"] = benchmark::Counter(double(kIters) * 12 * 64 * 2, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_vnni_peak_avx512);
 
 }  // namespace
