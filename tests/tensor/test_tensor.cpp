@@ -196,6 +196,58 @@ TEMPLATE_TEST_CASE("relu_backward passes dy where y > 0 and 0 elsewhere, at ever
         }
 }
 
+TEMPLATE_TEST_CASE("exp_elementwise: std::exp within rounding, the same bits at any offset, clean underflow", "[tensor]",
+                   float, double) {
+    using T = TestType;
+    Rng rng(10);
+    std::vector<T> x(103), y(103), z(103);
+    for (auto& v : x) v = T(rng.uniform(-20, 20));
+    x[5] = T(-1000);
+    x[6] = std::numeric_limits<T>::quiet_NaN();
+    x[7] = std::numeric_limits<T>::infinity();
+    x[8] = T(0);
+    exp_elementwise(x.data(), y.data(), 103);
+    CHECK(y[5] == T(0));  // underflow is exactly 0, as std::exp
+    CHECK(std::isnan(y[6]));
+    CHECK(y[7] == std::numeric_limits<T>::infinity());
+    CHECK(y[8] == T(1));
+    double worst = 0;
+    for (std::size_t i = 9; i < x.size(); ++i)
+        worst = std::max(worst, std::abs(double(y[i]) / double(std::exp(x[i])) - 1));
+    CHECK(worst < 8 * double(std::numeric_limits<T>::epsilon()));
+    // Every element alike wherever it sits: the tail of 102 elements from offset 1, as one
+    // element at a time.
+    exp_elementwise(x.data() + 1, z.data() + 1, 102);
+    bool same = true;
+    for (std::size_t i = 1; i < x.size(); ++i) {
+        T one;
+        exp_elementwise(&x[i], &one, 1);
+        same = same && (std::isnan(y[i]) ? std::isnan(z[i]) && std::isnan(one) : y[i] == z[i] && y[i] == one);
+    }
+    CHECK(same);
+}
+
+TEST_CASE("softmax gives a clip the same bits at any position in a batch", "[tensor]") {
+    // Clips of (10, 20) are 800 bytes: every other one starts off a 64-byte boundary; rows of 13
+    // (the contiguous axis) start at every offset.
+    for (Index inner : {20, 1}) {
+        const Index n = inner == 1 ? 13 : 10;
+        Tensor<float> x(Shape{7, n, inner}), y(x.shape());
+        Rng rng(11);
+        for (auto& v : x) v = float(rng.uniform(-5, 5));
+        softmax<float>(x, y.view(), 1);
+        bool same = true;
+        for (Index b = 0; b < 7; ++b) {
+            Tensor<float> one(Shape{1, n, inner}), out(Shape{1, n, inner});
+            std::copy_n(x.data() + b * n * inner, n * inner, one.data());
+            softmax<float>(one, out.view(), 1);
+            for (Index i = 0; i < n * inner; ++i) same = same && out[i] == y[b * n * inner + i];
+        }
+        INFO("inner " << inner);
+        CHECK(same);
+    }
+}
+
 TEST_CASE("Rng is deterministic and roughly normal", "[tensor]") {
     Rng a(42), b(42);
     for (int i = 0; i < 10; ++i) CHECK(a.next() == b.next());

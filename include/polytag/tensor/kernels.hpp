@@ -15,6 +15,7 @@
 // never picked by the dispatch because every oneDNN call allocates.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -311,6 +312,33 @@ void relu_backward(const T* y, const T* dy, T* dx, Index n) {
     for (; i < n; ++i) dx[i] = y[i] > T(0) ? dy[i] : T(0);
 }
 
+/// y[i] = exp(x[i]) for i < n (y may be x). Every element goes through the same vector code,
+/// the last partial packet too (zero-padded on the stack), so its bits do not depend on where it
+/// sits: Eigen's own loops peel to the destination's alignment and leave a scalar tail, and
+/// with them a clip's attention came out a rounding different at another position in a batch
+/// (polytag-predict's streamed rows against --keys). Below the smallest normal result the value
+/// is exactly 0, as std::exp's underflow (Eigen's exp clamps its input there); NaN stays NaN.
+template <typename T>
+void exp_elementwise(const T* x, T* y, Index n) {
+    using namespace Eigen::internal;
+    using Packet = typename packet_traits<T>::type;
+    constexpr Index kWidth = packet_traits<T>::size;
+    if constexpr (kWidth == 1 || !packet_traits<T>::HasExp) {
+        for (Index i = 0; i < n; ++i) y[i] = std::exp(x[i]);
+    } else {
+        const Packet lowest = pset1<Packet>(std::log(std::numeric_limits<T>::min()));
+        const auto exp_or_zero = [&](const Packet& v) { return pandnot(pexp(v), pcmp_lt(v, lowest)); };
+        Index i = 0;
+        for (; i + kWidth <= n; i += kWidth) pstoreu(y + i, exp_or_zero(ploadu<Packet>(x + i)));
+        if (i < n) {
+            T buf[kWidth] = {};
+            std::copy(x + i, x + n, buf);
+            pstoreu(buf, exp_or_zero(ploadu<Packet>(buf)));
+            std::copy(buf, buf + (n - i), y + i);
+        }
+    }
+}
+
 /// Numerically stable softmax of `x` along `axis`, written to `y` (may alias x).
 template <typename T>
 void softmax(TensorView<const T> x, TensorView<T> y, int axis) {
@@ -331,8 +359,11 @@ void softmax(TensorView<const T> x, TensorView<T> y, int axis) {
         if (inner == 1) {  // the axis is contiguous: one vectorised row
             const T mx = ConstRow(xo, n).maxCoeff();
             Row yr(yo, n);
-            yr = (ConstRow(xo, n) - mx).exp();
-            yr *= T(1) / yr.sum();
+            yr = ConstRow(xo, n) - mx;
+            exp_elementwise(yo, yo, n);
+            T sum = 0;  // in index order, whatever the row's alignment
+            for (Index j = 0; j < n; ++j) sum += yo[j];
+            yr *= T(1) / sum;
             continue;
         }
         // Strided axis: vectorise across the contiguous inner axis instead, kChunk columns at
@@ -347,9 +378,9 @@ void softmax(TensorView<const T> x, TensorView<T> y, int axis) {
             for (Index j = 0; j < n; ++j) Row(yo + j * inner + c, w) = ConstRow(xo + j * inner + c, w) - mx;
             // The exp over the whole block when it is contiguous: rows as short as 20 (the
             // OpenMIC attention's tasks) would otherwise leave a scalar tail of every row.
-            if (w == inner) Row(yo, n * inner) = Row(yo, n * inner).exp();
+            if (w == inner) exp_elementwise(yo, yo, n * inner);
             else
-                for (Index j = 0; j < n; ++j) Row(yo + j * inner + c, w) = Row(yo + j * inner + c, w).exp();
+                for (Index j = 0; j < n; ++j) exp_elementwise(yo + j * inner + c, yo + j * inner + c, w);
             sum.setZero();
             for (Index j = 0; j < n; ++j) sum += Row(yo + j * inner + c, w);
             sum = sum.inverse();
