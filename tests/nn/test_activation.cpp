@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "nn/nn_test_util.hpp"
@@ -66,6 +67,23 @@ TEST_CASE("Sigmoid saturates without NaN in float", "[nn]") {
     auto dx = s.backward(dy);
     CHECK(dx[0] == 0.0f);
     CHECK(dx[1] == 0.0f);
+}
+
+TEST_CASE("Sigmoid gives a row the same bits at any position in a batch", "[nn]") {
+    // 3 rows of 20 (the OpenMIC heads): 60 floats, so part of the batch is a partial vector.
+    Rng rng(13);
+    Tensor<float> x(Shape{3, 20});
+    for (auto& v : x) v = float(rng.uniform(-8, 8));
+    Sigmoid<float> batch, single;
+    const Tensor<float> y = Tensor<float>::copy_of(batch.forward(x, Mode::Eval));
+    bool same = true;
+    for (Index b = 0; b < 3; ++b) {
+        Tensor<float> row(Shape{1, 20});
+        std::copy_n(x.data() + b * 20, 20, row.data());
+        const auto r = single.forward(row, Mode::Eval);
+        for (Index k = 0; k < 20; ++k) same = same && r[k] == y(b, k);
+    }
+    CHECK(same);
 }
 
 TEST_CASE("activation gradients match central differences", "[nn][gradcheck]") {

@@ -206,8 +206,10 @@ TEMPLATE_TEST_CASE("exp_elementwise: std::exp within rounding, the same bits at 
     x[6] = std::numeric_limits<T>::quiet_NaN();
     x[7] = std::numeric_limits<T>::infinity();
     x[8] = T(0);
+    x[4] = T(1000);
     exp_elementwise(x.data(), y.data(), 103);
-    CHECK(y[5] == T(0));  // underflow is exactly 0, as std::exp
+    CHECK(y[4] == std::numeric_limits<T>::infinity());  // overflow is +inf, as std::exp
+    CHECK(y[5] == T(0));  // underflow is exactly 0
     CHECK(std::isnan(y[6]));
     CHECK(y[7] == std::numeric_limits<T>::infinity());
     CHECK(y[8] == T(1));

@@ -120,7 +120,12 @@ class Sigmoid : public detail::Elementwise<T, Sigmoid<T>> {
 
 public:
     static constexpr const char* kName = "Sigmoid";
-    void map(typename Base::ConstArray x, typename Base::Array y) const { y = (T(1) + (-x).exp()).inverse(); }
+    void map(typename Base::ConstArray x, typename Base::Array y) const {
+        // exp_elementwise, not Eigen's exp: the same bits for a clip at any position in a batch.
+        y = -x;
+        exp_elementwise(y.data(), y.data(), y.size());
+        y = (T(1) + y).inverse();
+    }
     void gradient(typename Base::ConstArray, typename Base::ConstArray y, typename Base::ConstArray dy,
                   typename Base::Array dx) const {
         dx = dy * y * (T(1) - y);

@@ -316,8 +316,9 @@ void relu_backward(const T* y, const T* dy, T* dx, Index n) {
 /// the last partial packet too (zero-padded on the stack), so its bits do not depend on where it
 /// sits: Eigen's own loops peel to the destination's alignment and leave a scalar tail, and
 /// with them a clip's attention came out a rounding different at another position in a batch
-/// (polytag-predict's streamed rows against --keys). Below the smallest normal result the value
-/// is exactly 0, as std::exp's underflow (Eigen's exp clamps its input there); NaN stays NaN.
+/// (polytag-predict's streamed rows against --keys). Past the normal range the result is 0 and
+/// +inf, as std::exp underflows and overflows (Eigen's exp clamps its input there), so that
+/// 1 / (1 + exp(-x)) saturates to exactly 0 and 1; NaN stays NaN.
 template <typename T>
 void exp_elementwise(const T* x, T* y, Index n) {
     using namespace Eigen::internal;
@@ -327,7 +328,11 @@ void exp_elementwise(const T* x, T* y, Index n) {
         for (Index i = 0; i < n; ++i) y[i] = std::exp(x[i]);
     } else {
         const Packet lowest = pset1<Packet>(std::log(std::numeric_limits<T>::min()));
-        const auto exp_or_zero = [&](const Packet& v) { return pandnot(pexp(v), pcmp_lt(v, lowest)); };
+        const Packet highest = pset1<Packet>(std::log(std::numeric_limits<T>::max()));
+        const Packet inf = pset1<Packet>(std::numeric_limits<T>::infinity());
+        const auto exp_or_zero = [&](const Packet& v) {
+            return pselect(pcmp_lt(highest, v), inf, pandnot(pexp(v), pcmp_lt(v, lowest)));
+        };
         Index i = 0;
         for (; i + kWidth <= n; i += kWidth) pstoreu(y + i, exp_or_zero(ploadu<Packet>(x + i)));
         if (i < n) {
