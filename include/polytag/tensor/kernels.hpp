@@ -381,8 +381,8 @@ void softmax(TensorView<const T> x, TensorView<T> y, int axis) {
             mx = ConstRow(xo + c, w);
             for (Index j = 1; j < n; ++j) mx = mx.max(ConstRow(xo + j * inner + c, w));
             for (Index j = 0; j < n; ++j) Row(yo + j * inner + c, w) = ConstRow(xo + j * inner + c, w) - mx;
-            // The exp over the whole block when it is contiguous: rows as short as 20 (the
-            // OpenMIC attention's tasks) would otherwise leave a scalar tail of every row.
+            // The exp over the whole block when it is contiguous: one padded partial packet per
+            // block rather than one per row (rows are 20 long for the OpenMIC attention's tasks).
             if (w == inner) exp_elementwise(yo, yo, n * inner);
             else
                 for (Index j = 0; j < n; ++j) exp_elementwise(yo + j * inner + c, yo + j * inner + c, w);
