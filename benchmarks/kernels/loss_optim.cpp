@@ -52,8 +52,8 @@ void BM_adam_step(benchmark::State& state) {
 BENCHMARK(BM_adam_step);
 
 /// Adam's memory traffic without its arithmetic: the same 2^20 p, g, m, v, read in the same
-/// 1024-element blocks, p, m and v written. Adam at this rate is limited by memory, not by its
-/// square root and division (docs/speed.md, "Where a training epoch's time goes").
+/// 1024-element blocks, p, m and v written. What BM_adam_step takes beyond it is its arithmetic
+/// (square root, division): docs/speed.md, "Where a training epoch's time goes".
 void BM_adam_memory_floor(benchmark::State& state) {
     Tensor<float> p = pb::random_tensor<float>({kAdamParams}, 1), g = pb::random_tensor<float>({kAdamParams}, 2);
     Tensor<float> m(Shape{kAdamParams}, 0.0f), v(Shape{kAdamParams}, 0.0f);
