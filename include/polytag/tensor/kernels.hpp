@@ -192,7 +192,7 @@ GemmBackend auto_backend(Trans ta, Trans tb, Index m, Index n, Index k, T alpha,
 #if defined(POLYTAG_USE_BLAS)
     if (flops >= double(kBlasMinFlops)) return GemmBackend::Blas;
 #endif
-    (void)ta, (void)tb, (void)alpha, (void)beta;
+    (void)ta, (void)tb, (void)alpha, (void)beta, (void)flops;
     return GemmBackend::Eigen;
 }
 }  // namespace detail
