@@ -104,7 +104,8 @@ public:
         // dx(b,f,:) += sum_k a(b,f,k) dy(b,k,:), through the pooling: per clip (F x K) A_b (K x D) dY_b.
         for (Index b = 0; b < batch; ++b)
             gemm<T>(Trans::No, Trans::No, T(1), MatrixRef<const T>(a + b * frames * k, frames, k),
-                    MatrixRef<const T>(dyp + b * k * d, k, d), T(1), MatrixRef<T>(dx_.data() + b * frames * d, frames, d));
+                    MatrixRef<const T>(dyp + b * k * d, k, d), T(1),
+                    MatrixRef<T>(dx_.data() + b * frames * d, frames, d));
         return dx_;
     }
 

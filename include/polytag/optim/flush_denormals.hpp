@@ -7,10 +7,10 @@
 // unit, a task unobserved in the batch) a moment decays geometrically, m *= beta1 each step, and
 // passes through the subnormal range (about 150 steps at beta1 = 0.9) on its way to zero. x86
 // cores take a slow path on subnormal results: in the reference workload the Adam step took
-// about a third longer in the epochs where such moments appear (docs/speed.md). What the flush changes: a moment below
-// 1.2e-38 becomes 0 a few steps early; the parameter change it would have made,
-// lr * m / (sqrt(v) + eps) < 1e-3 * 1.2e-38 / 1e-8, is below one rounding step of any parameter
-// larger than 1e-26 in magnitude.
+// about a third longer in the epochs where such moments appear (docs/speed.md). What the
+// flush changes: a moment below 1.2e-38 becomes 0 a few steps early; the parameter change it
+// would have made, lr * m / (sqrt(v) + eps) < 1e-3 * 1.2e-38 / 1e-8, is below one rounding step
+// of any parameter larger than 1e-26 in magnitude.
 #if defined(__SSE__) || defined(_M_X64)
 #include <xmmintrin.h>
 #define POLYTAG_HAS_MXCSR 1
