@@ -67,7 +67,7 @@ void BM_quantized_dense(benchmark::State& state, polytag::U8S8Kernel kernel) {
 }
 
 const bool registered = [] {
-    for (auto k : {polytag::U8S8Kernel::Vnni512, polytag::U8S8Kernel::Avx2, polytag::U8S8Kernel::Scalar})
+    for (auto k : {polytag::U8S8Kernel::Xsmm, polytag::U8S8Kernel::Vnni512, polytag::U8S8Kernel::Avx2, polytag::U8S8Kernel::Scalar})
         if (polytag::u8s8_kernel_available(k))
             benchmark::RegisterBenchmark((std::string("BM_quantized_dense/") + polytag::u8s8_kernel_name(k)).c_str(),
                                          BM_quantized_dense, k)

@@ -86,7 +86,7 @@ TEST_CASE("QuantizedDense folds a per-feature affine input conversion into weigh
 
     // every kernel this CPU runs gives the identical output
     std::vector<float> first(y.data(), y.data() + y.size());
-    for (U8S8Kernel k : {U8S8Kernel::Scalar, U8S8Kernel::Avx2, U8S8Kernel::Vnni512}) {
+    for (U8S8Kernel k : {U8S8Kernel::Scalar, U8S8Kernel::Avx2, U8S8Kernel::Vnni512, U8S8Kernel::Xsmm}) {
         if (!u8s8_kernel_available(k)) continue;
         const auto yk = q.forward(x8, k);
         for (Index i = 0; i < yk.size(); ++i) CHECK(yk.data()[i] == first[std::size_t(i)]);

@@ -17,7 +17,7 @@ using namespace polytag;
 namespace {
 
 const std::vector<U8S8Kernel> kKernels = {U8S8Kernel::Auto, U8S8Kernel::Scalar, U8S8Kernel::Avx2,
-                                          U8S8Kernel::Vnni512};
+                                          U8S8Kernel::Vnni512, U8S8Kernel::Xsmm};
 
 std::vector<std::int32_t> reference(Index m, Index n, Index k, const std::vector<std::uint8_t>& a, Index lda,
                                     const std::vector<std::int8_t>& b, Index ldb) {
@@ -55,13 +55,18 @@ TEST_CASE("gemm_u8s8 equals the exact integer product for random bytes", "[tenso
     Rng rng(5);
     for (auto [m, n, k] : {std::tuple<Index, Index, Index>{640, 256, 128}, {64, 512, 1280}, {1, 1, 1}, {7, 17, 5},
                            {13, 33, 131}, {6, 32, 4}, {5, 15, 3}, {2, 48, 130}, {1, 256, 128},
-                           {9, 112, 67}, {6, 80, 130}}) {  // 7 and 5 panels: the 4-, 2- and 1-panel blocks
-        const Index lda = k + 3, ldb = k + 1;  // rows wider than k: the kernels read only k bytes
-        std::vector<std::uint8_t> a(std::size_t(m * lda));
-        std::vector<std::int8_t> b(std::size_t(n * ldb));
-        for (auto& x : a) x = std::uint8_t(rng.below(256));
-        for (auto& x : b) x = std::int8_t(int(rng.below(256)) - 128);
-        check(m, n, k, a, lda, b, ldb);
+                           {9, 112, 67}, {6, 80, 130},  // 7 and 5 panels: the 4-, 2- and 1-panel blocks
+                           {65, 20, 132}, {129, 40, 7}}) {  // Xsmm's blocks of 64 rows and a last one
+        // rows wider than k (the kernels read only k bytes), an odd lda and one a multiple of 4
+        // (Xsmm's condition; it falls back to Vnni512 otherwise)
+        for (Index lda : {k + 3, (k + 3) / 4 * 4 + 4}) {
+            const Index ldb = k + 1;
+            std::vector<std::uint8_t> a(std::size_t(m * lda));
+            std::vector<std::int8_t> b(std::size_t(n * ldb));
+            for (auto& x : a) x = std::uint8_t(rng.below(256));
+            for (auto& x : b) x = std::int8_t(int(rng.below(256)) - 128);
+            check(m, n, k, a, lda, b, ldb);
+        }
     }
 }
 
@@ -96,9 +101,9 @@ TEST_CASE("gemm_u8s8 is exact at the saturation-prone extremes 255 x -128 and 25
 }
 
 TEST_CASE("gemm_u8s8's float epilogue applies scale, bias and ReLU per channel", "[tensor][u8s8]") {
-    const Index m = 9, n = 19, k = 21;
+    const Index m = 9, n = 19, k = 21, lda = 24;  // lda a multiple of 4: Xsmm runs it too
     Rng rng(9);
-    std::vector<std::uint8_t> a(std::size_t(m * k));
+    std::vector<std::uint8_t> a(std::size_t(m * lda));
     std::vector<std::int8_t> b(std::size_t(n * k));
     for (auto& x : a) x = std::uint8_t(rng.below(256));
     for (auto& x : b) x = std::int8_t(int(rng.below(256)) - 128);
@@ -107,7 +112,7 @@ TEST_CASE("gemm_u8s8's float epilogue applies scale, bias and ReLU per channel",
         scale[std::size_t(j)] = 0.001f * float(j + 1);
         bias[std::size_t(j)] = float(j) - 9.0f;
     }
-    const auto ref = reference(m, n, k, a, k, b, k);
+    const auto ref = reference(m, n, k, a, lda, b, k);
     const PackedS8 packed(b.data(), n, k, k);
     for (U8S8Kernel kern : kKernels) {
         if (!u8s8_kernel_available(kern)) continue;
@@ -119,7 +124,7 @@ TEST_CASE("gemm_u8s8's float epilogue applies scale, bias and ReLU per channel",
             e.scale = scale.data();
             e.bias = bias.data();
             e.relu = relu;
-            gemm_u8s8(m, a.data(), k, packed, e, kern);
+            gemm_u8s8(m, a.data(), lda, packed, e, kern);
             for (Index i = 0; i < m; ++i)
                 for (Index j = 0; j < n + 2; ++j) {
                     const float got = y[std::size_t(i * (n + 2) + j)];

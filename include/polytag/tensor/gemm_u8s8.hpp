@@ -2,12 +2,16 @@
 // 8-bit GEMM for inference: C (m x n) = A (m x k, uint8) B^T, B (n x k, int8), accumulated
 // exactly in int32, with an optional fused epilogue y = scale[j] * C(i, j) + bias[j] (then
 // ReLU) written as float. B is the weight in Dense's (out, in) layout, packed once
-// (PackedS8) into panels of 16 output channels x 4 inputs (64 bytes: one AVX-512 register),
-// zero-padded in both directions, so the kernels never need a tail on the packed side.
+// (PackedS8) in libxsmm's "VNNI-A" layout: one block per group of 4 inputs, in it each
+// channel's 4 bytes side by side (so 16 channels x 4 inputs fill one AVX-512 register),
+// channels zero-padded to a multiple of 16 and inputs to a multiple of 4, so the kernels
+// never need a tail on the packed side.
 //
 // Kernels, picked at run time from the CPU (no -march needed), or by name for tests:
-//   - Vnni512: AVX-512 VNNI vpdpbusd (u8 x s8, 4 products summed into each s32 lane; it
-//     does not saturate: vpdpbusds is the saturating one).
+//   - Xsmm: libxsmm's JIT int8 kernel (POLYTAG_USE_LIBXSMM, on CPUs with AVX-512 VNNI), the
+//     fastest (docs/speed.md); its int32 result is scaled in place by our epilogue.
+//   - Vnni512: our AVX-512 VNNI vpdpbusd kernel (u8 x s8, 4 products summed into each s32
+//     lane; it does not saturate: vpdpbusds is the saturating one).
 //   - Avx2: no VNNI, so no vpmaddubsw either: its u8 x s8 pair sums saturate at int16
 //     (255 * -128 * 2 = -65,280). A is widened to s16 and multiplied with vpmaddwd
 //     (s16 x s16 -> s32 pair sums), exact for every byte value, at half vpmaddubsw's rate.
@@ -15,7 +19,7 @@
 // The float epilogue is one fused multiply-add per value (std::fma in the scalar code), so
 // every kernel gives bit-identical float output too.
 // Everything is exact: all kernels give the same int32 as the scalar loop. Nothing allocates
-// (the packing does, once). Single-threaded.
+// (the packing does, once; libxsmm when it first generates a shape's kernel). Single-threaded.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -29,11 +33,15 @@
 #define POLYTAG_U8S8_X86 1
 #endif
 
+#if defined(POLYTAG_USE_LIBXSMM)
+#include <libxsmm.h>
+#endif
+
 #include "polytag/tensor/shape.hpp"
 
 namespace polytag {
 
-enum class U8S8Kernel { Auto, Scalar, Avx2, Vnni512 };
+enum class U8S8Kernel { Auto, Scalar, Avx2, Vnni512, Xsmm };
 
 inline const char* u8s8_kernel_name(U8S8Kernel k) {
     switch (k) {
@@ -41,6 +49,7 @@ inline const char* u8s8_kernel_name(U8S8Kernel k) {
         case U8S8Kernel::Scalar: return "scalar";
         case U8S8Kernel::Avx2: return "avx2";
         case U8S8Kernel::Vnni512: return "avx512-vnni";
+        case U8S8Kernel::Xsmm: return "libxsmm-vnni";
     }
     return "?";
 }
@@ -55,6 +64,11 @@ inline bool u8s8_kernel_available(U8S8Kernel k) {
         case U8S8Kernel::Vnni512:
             return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                    __builtin_cpu_supports("avx512vnni");
+#if defined(POLYTAG_USE_LIBXSMM)
+        // Only where libxsmm's int8 code is vpdpbusd: on older CPUs it would take the
+        // saturating vpmaddubsw route.
+        case U8S8Kernel::Xsmm: return u8s8_kernel_available(U8S8Kernel::Vnni512);
+#endif
 #endif
         default: return false;
     }
@@ -62,14 +76,17 @@ inline bool u8s8_kernel_available(U8S8Kernel k) {
 
 /// The kernel Auto runs on this CPU.
 inline U8S8Kernel u8s8_best_kernel() {
-    static const U8S8Kernel best = u8s8_kernel_available(U8S8Kernel::Vnni512) ? U8S8Kernel::Vnni512
+    static const U8S8Kernel best = u8s8_kernel_available(U8S8Kernel::Xsmm)      ? U8S8Kernel::Xsmm
+                                   : u8s8_kernel_available(U8S8Kernel::Vnni512) ? U8S8Kernel::Vnni512
                                    : u8s8_kernel_available(U8S8Kernel::Avx2)  ? U8S8Kernel::Avx2
                                                                               : U8S8Kernel::Scalar;
     return best;
 }
 
-/// int8 weights B (n x k) packed for the kernels: panel p holds channels 16p .. 16p+15, and
-/// within it each group of 4 inputs is 64 bytes: channel c's 4 values at 4c .. 4c+3.
+/// int8 weights B (n x k) packed for the kernels: group g of 4 inputs is a block of
+/// padded_n() x 4 bytes, channel j's 4 values at 4j .. 4j+3 of it (libxsmm's VNNI-A layout of
+/// the column-major n x k matrix, leading dimension padded_n()); a panel of 16 channels is
+/// 64 contiguous bytes of each block.
 struct PackedS8 {
     static constexpr Index kPanel = 16;
     Index n = 0, k = 0;
@@ -86,9 +103,10 @@ struct PackedS8 {
         for (Index j = 0; j < n; ++j)
             for (Index p = 0; p < k; ++p) data[std::size_t(offset(j, p))] = b[j * ldb + p];
     }
-    Index offset(Index j, Index p) const {
-        return ((j / kPanel) * groups + p / 4) * 64 + (j % kPanel) * 4 + p % 4;
-    }
+    Index padded_n() const { return panels * kPanel; }
+    /// Bytes from one group's block to the next.
+    Index group_stride() const { return panels * 64; }
+    Index offset(Index j, Index p) const { return (p / 4) * group_stride() + j * 4 + p % 4; }
     std::int8_t at(Index j, Index p) const { return data[std::size_t(offset(j, p))]; }
 };
 
@@ -146,9 +164,9 @@ inline void scalar(Index m, const std::uint8_t* a, Index lda, const PackedS8& b,
         for (Index p0 = 0; p0 < b.panels; ++p0) {
             const Index j0 = p0 * PackedS8::kPanel, cols = std::min(PackedS8::kPanel, b.n - j0);
             std::fill(acc, acc + 32, 0);
-            const std::int8_t* w = b.data.data() + p0 * b.groups * 64;
+            const std::int8_t* w = b.data.data() + p0 * 64;
             const std::uint8_t* x = a + i * lda;
-            for (Index g = 0; g < b.groups; ++g, w += 64)
+            for (Index g = 0; g < b.groups; ++g, w += b.group_stride())
                 for (int r = 0; r < 4; ++r) {
                     const Index p = g * 4 + r;
                     if (p >= b.k) break;
@@ -169,12 +187,12 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void vnni_tile(Index i0, 
     __m512i acc[R][P];
     for (int r = 0; r < R; ++r)
         for (int q = 0; q < P; ++q) acc[r][q] = _mm512_setzero_si512();
-    const std::int8_t* w = b.data.data() + p0 * b.groups * 64;
-    const Index panel_stride = b.groups * 64;
+    const std::int8_t* w = b.data.data() + p0 * 64;
+    const Index group_stride = b.group_stride();
     const Index full = b.k / 4;  // groups whose 4 bytes of A all exist
     for (Index g = 0; g < b.groups; ++g) {
         __m512i wv[P];
-        for (int q = 0; q < P; ++q) wv[q] = _mm512_loadu_si512(w + q * panel_stride + g * 64);
+        for (int q = 0; q < P; ++q) wv[q] = _mm512_loadu_si512(w + g * group_stride + q * 64);
         for (int r = 0; r < R; ++r) {
             const std::uint8_t* x = a + (i0 + r) * lda + g * 4;
             std::uint32_t q4;
@@ -251,9 +269,9 @@ __attribute__((target("avx2"))) void avx2_tile(Index i0, Index p0, const std::ui
     __m256i acc[R][4];
     for (int r = 0; r < R; ++r)
         for (int h = 0; h < 4; ++h) acc[r][h] = _mm256_setzero_si256();
-    const std::int8_t* w = b.data.data() + p0 * b.groups * 64;
+    const std::int8_t* w = b.data.data() + p0 * 64;
     const Index full = b.k / 4;
-    for (Index g = 0; g < b.groups; ++g, w += 64) {
+    for (Index g = 0; g < b.groups; ++g, w += b.group_stride()) {
         __m256i wv[4];
         for (int h = 0; h < 4; ++h)
             wv[h] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + h * 16)));
@@ -285,6 +303,79 @@ inline void avx2(Index m, const std::uint8_t* a, Index lda, const PackedS8& b, c
         if (i < m) avx2_tile<1>(i, p0, a, lda, b, e);
     }
 }
+
+#if defined(POLYTAG_USE_LIBXSMM)
+/// libxsmm's int8 kernel for one block of `rows` rows: column-major C (n x rows, ldc) = the
+/// packed weights (n x k4, VNNI-A, leading dimension padded_n()) times A^T (k4 x rows, lda),
+/// i.e. row-major C (rows x n) = A B^T over the first k4 inputs. Null if libxsmm cannot JIT it.
+/// libxsmm's registry caches the code (thread-safe); only the first call of a shape allocates.
+inline libxsmm_subimmfunction xsmm_kernel(const PackedS8& b, Index rows, Index k4, Index lda, Index ldc) {
+    const libxsmm_blasint m = libxsmm_blasint(b.n), n = libxsmm_blasint(rows), k = libxsmm_blasint(k4);
+    const libxsmm_blasint la = libxsmm_blasint(b.padded_n()), lb = libxsmm_blasint(lda), lc = libxsmm_blasint(ldc);
+    const int alpha = 1, beta = 0;
+    const int flags = LIBXSMM_GEMM_FLAG_VNNI_A | LIBXSMM_GEMM_FLAG_BETA_0;
+    const int prefetch = LIBXSMM_GEMM_PREFETCH_NONE;
+    return libxsmm_subimmdispatch(m, n, k, &la, &lb, &lc, &alpha, &beta, &flags, &prefetch);
+}
+
+/// The Xsmm kernel's float epilogue, in place: rows [i0, i0 + rows) of y hold int32 C; each
+/// becomes scale * C + bias (then ReLU) with vnni_tile's one rounding.
+__attribute__((target("avx512f"))) inline void scale_in_place(const U8S8Epilogue& e, Index i0, Index rows, Index n) {
+    for (Index r = i0; r < i0 + rows; ++r) {
+        float* y = e.y + r * e.ldy;
+        for (Index c0 = 0; c0 < n; c0 += 16) {
+            const Index left = std::min<Index>(16, n - c0);
+            const __mmask16 mask = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1u);
+            const __m512i acc = _mm512_maskz_loadu_epi32(mask, y + c0);
+            const __m512 sc = _mm512_maskz_loadu_ps(mask, e.scale + c0);
+            const __m512 bi = e.bias ? _mm512_maskz_loadu_ps(mask, e.bias + c0) : _mm512_setzero_ps();
+            __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), sc, bi);
+            if (e.relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
+            _mm512_mask_storeu_ps(y + c0, mask, v);
+        }
+    }
+}
+
+/// Through libxsmm, in blocks of kRows rows: the int32 block goes straight into the output
+/// (into y's floats, which have int32's size, when the epilogue is float) and is finished
+/// there while it is in cache: the last partial group of 4 inputs (libxsmm takes whole
+/// groups only) is added, then the epilogue. Returns false, having written nothing, when
+/// libxsmm cannot run the case (it reads A's rows in 4-byte steps, so lda must be a multiple
+/// of 4; or it cannot JIT the shapes); the caller then runs Vnni512.
+inline bool xsmm(Index m, const std::uint8_t* a, Index lda, const PackedS8& b, const U8S8Epilogue& e) {
+    constexpr Index kRows = 64;
+    if (lda % 4 != 0) return false;
+    const Index k4 = (b.k / 4) * 4;
+    std::int32_t* out = e.y ? reinterpret_cast<std::int32_t*>(e.y) : e.c;
+    const Index ldo = e.y ? e.ldy : e.ldc;
+    libxsmm_subimmfunction whole = nullptr, last = nullptr;
+    if (k4 > 0) {
+        whole = m >= kRows ? xsmm_kernel(b, kRows, k4, lda, ldo) : nullptr;
+        last = m % kRows ? xsmm_kernel(b, m % kRows, k4, lda, ldo) : nullptr;
+        if ((m >= kRows && !whole) || (m % kRows && !last)) return false;
+    }
+    const std::int8_t* tail_w = b.data.data() + (k4 / 4) * b.group_stride();
+    for (Index i0 = 0; i0 < m; i0 += kRows) {
+        const Index rows = std::min(kRows, m - i0);
+        std::int32_t* c = out + i0 * ldo;
+        if (k4 > 0) (rows == kRows ? whole : last)(reinterpret_cast<const char*>(b.data.data()), a + i0 * lda, c);
+        if (k4 < b.k)
+            for (Index r = 0; r < rows; ++r) {
+                // memcpy: these int32 may live in the caller's float array
+                const std::uint8_t* x = a + (i0 + r) * lda + k4;
+                std::int32_t* cr = c + r * ldo;
+                for (Index j = 0; j < b.n; ++j) {
+                    std::int32_t v = 0;
+                    if (k4 > 0) std::memcpy(&v, cr + j, sizeof v);
+                    for (Index t = 0; t < b.k - k4; ++t) v += std::int32_t(x[t]) * std::int32_t(tail_w[j * 4 + t]);
+                    std::memcpy(cr + j, &v, sizeof v);
+                }
+            }
+        if (e.y) scale_in_place(e, i0, rows, b.n);
+    }
+    return true;
+}
+#endif
 #endif
 
 }  // namespace detail::u8s8
@@ -302,6 +393,10 @@ inline void gemm_u8s8(Index m, const std::uint8_t* a, Index lda, const PackedS8&
                                     " not available on this CPU");
     if (m == 0) return;
 #if defined(POLYTAG_U8S8_X86) && (defined(__GNUC__) || defined(__clang__))
+#if defined(POLYTAG_USE_LIBXSMM)
+    if (kernel == U8S8Kernel::Xsmm && detail::u8s8::xsmm(m, a, lda, b, e)) return;
+    if (kernel == U8S8Kernel::Xsmm) kernel = U8S8Kernel::Vnni512;  // a shape libxsmm does not JIT
+#endif
     if (kernel == U8S8Kernel::Vnni512) return detail::u8s8::vnni512(m, a, lda, b, e);
     if (kernel == U8S8Kernel::Avx2) return detail::u8s8::avx2(m, a, lda, b, e);
 #endif
