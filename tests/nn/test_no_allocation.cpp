@@ -15,6 +15,7 @@
 #include "polytag/nn/layer_norm.hpp"
 #include "polytag/nn/multi_head.hpp"
 #include "polytag/nn/pooling.hpp"
+#include "polytag/nn/quantized_dense.hpp"
 #include "polytag/nn/sequential.hpp"
 
 using namespace polytag;
@@ -88,6 +89,23 @@ TEST_CASE("no layer allocates after its largest batch", "[nn][allocation]") {
         Sequential net(Shape{10, 16}, Dense<float>(16, 12), LayerNorm<float>(12), Gelu<float>(), Dropout<float>(0.2),
                        AttentionPool<float>(12, 5), MultiHead<float, 5>(12, {8}), Sigmoid<float>());
         CHECK(allocations_after_warmup(net, Shape{10, 16}) == 0);
+    }
+}
+
+TEST_CASE("QuantizedDense does not allocate after its largest batch, with every kernel", "[nn][allocation][quantized]") {
+    Dense<float> d(128, 40);
+    Rng rng(3);
+    d.init(rng);
+    QuantizedDense q = QuantizedDense::from_dense(d, 1.0f / 255.0f, 0.0f, true);
+    Tensor<std::uint8_t> x(Shape{130, 128});
+    for (auto& v : x) v = std::uint8_t(rng.below(256));
+    for (U8S8Kernel k : {U8S8Kernel::Scalar, U8S8Kernel::Avx2, U8S8Kernel::Vnni512, U8S8Kernel::Xsmm}) {
+        if (!u8s8_kernel_available(k)) continue;
+        INFO(u8s8_kernel_name(k));
+        q.forward(x, k);
+        const long before = test::operator_new_calls();
+        for (Index batch : {130, 64, 5, 1, 130}) q.forward(x.rows(0, batch), k);
+        CHECK(test::operator_new_calls() - before == 0);
     }
 }
 
