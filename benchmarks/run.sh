@@ -49,12 +49,17 @@ if [[ $do_build == 1 ]]; then
 fi
 bench="$build/benchmarks"
 
-# One core's FMA peak, measured on the spot (bench_fma_peak), and the reference epoch's bound
-# at that peak: 65.5 GFLOP per epoch (the 8 products of 233 batches of 64, docs/speed.md).
-peak=""
-if [[ -x "$bench/bench_fma_peak" ]]; then
-  peak=$("$bench/bench_fma_peak" 2>/dev/null | awk '/BM_fma_peak/ && /FLOP\/s=/ {v=$NF; sub("FLOP/s=","",v); sub("G/s","",v); if (v+0 > best) best=v+0} END {if (best) print best}')
-fi
+# One core's FMA peak (bench_fma_peak, the faster of its AVX2 and AVX-512 loops), measured on
+# the spot: once here for the header, and again right before every program run, into that
+# run's JSON line ("fma_peak_gflops"), because this machine's speed drifts between rounds.
+# The reference epoch's bound at a peak: 65.5 GFLOP per epoch (the 8 products of 233 batches
+# of 64, docs/speed.md).
+measure_peak() {
+  [[ -x "$bench/bench_fma_peak" ]] || return 0
+  "$bench/bench_fma_peak" --benchmark_filter=BM_fma_peak "$@" 2>/dev/null |
+    awk '/BM_fma_peak/ && /FLOP\/s=/ {v=$NF; sub("FLOP/s=","",v); sub("G/s","",v); if (v+0 > best) best=v+0} END {if (best) print best}'
+}
+peak=$(measure_peak)
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -103,7 +108,9 @@ for ((round = 0; round < rounds; ++round)); do
         fi
         continue
       fi
+      run_peak=$(measure_peak --benchmark_min_time=0.2)
       if line=$(${cmd[$name]} "$t" 2>>"$log" | grep '^{'); then
+        [[ -n $run_peak ]] && line="${line%\}},\"fma_peak_gflops\":$run_peak}"
         echo "$line" | tee -a "$log" >>"$results"
       else
         echo "run.sh: $name --threads $t failed (see $log)" >&2

@@ -6,9 +6,10 @@ Each input line is one program run: {"impl", ["config"], ["model"], "threads", "
 Per (model, implementation, threads): epoch seconds = median of all timed epochs of all rounds;
 "x polytag" and "x GEMM floor" = median over rounds of the ratio within the round;
 inference = median over rounds; peak RSS = maximum over rounds, at the end of training and at
-the end of the process (after inference). With `--peak GFLOPS` (run.sh passes the FMA peak it
-measured), the reference workload's epochs also as multiples of their FMA-peak bound (its 65.5
-GFLOP at that rate).
+the end of the process (after inference). The reference workload's epochs also as multiples of
+their FMA-peak bound (its 65.5 GFLOP at one core's FMA peak): the median over rounds of each
+run's epoch against the peak measured right before it ("fma_peak_gflops", which run.sh adds to
+every line), or, for lines without it, against `--peak GFLOPS`.
 """
 import collections
 import json
@@ -51,10 +52,28 @@ def main(path, peak=None):
                       key=lambda k: (k[2], order.index(k[1]) if k[1] in order else len(order), k[1]))
         print(f"\nModel: {model}. Epoch = median of all timed epochs over {max(len(runs[k]) for k in keys)} rounds; "
               "ratios = median over rounds of the ratio within a round.\n")
-        bound = REFERENCE_EPOCH_GFLOP / peak if peak and model == "reference" else None
-        if bound:
-            print(f"x FMA-peak bound: epoch / {bound:.3f} s ({REFERENCE_EPOCH_GFLOP} GFLOP at {peak:.1f} GFLOP/s "
-                  "per core; a 2-thread epoch against one core's bound).\n")
+        run_peaks = [r["fma_peak_gflops"] for k in keys for r in runs[k] if "fma_peak_gflops" in r]
+        has_bound = model == "reference" and (peak or run_peaks)
+
+        def x_bound(k):
+            """Median over rounds of the run's epoch median / its bound."""
+            xs = []
+            for r in runs[k]:
+                p = r.get("fma_peak_gflops", peak)
+                if not p:
+                    return None
+                xs.append(statistics.median(r["epoch_s"]) / (REFERENCE_EPOCH_GFLOP / p))
+            return statistics.median(xs)
+
+        if has_bound and run_peaks:
+            lo, hi = min(run_peaks), max(run_peaks)
+            print(f"x FMA-peak bound: each run's epoch / {REFERENCE_EPOCH_GFLOP} GFLOP at the FMA peak measured right "
+                  f"before it ({lo:.1f} to {hi:.1f} GFLOP/s per core over the runs: bound "
+                  f"{REFERENCE_EPOCH_GFLOP / hi:.3f} to {REFERENCE_EPOCH_GFLOP / lo:.3f} s), median over rounds; "
+                  "a 2-thread epoch against one core's bound.\n")
+        elif has_bound:
+            print(f"x FMA-peak bound: epoch / {REFERENCE_EPOCH_GFLOP / peak:.3f} s ({REFERENCE_EPOCH_GFLOP} GFLOP at "
+                  f"{peak:.1f} GFLOP/s per core; a 2-thread epoch against one core's bound).\n")
         print("| implementation | threads | epoch s | x FMA-peak bound | x polytag | x GEMM floor | infer b1 clips/s | "
               "infer b1024 clips/s | peak RSS MB (training / with inference) |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -65,7 +84,8 @@ def main(path, peak=None):
             fl = ("reference", "gemm_floor", threads)
             x_polytag = f"{ratio(k, pt):.2f}" if pt in runs else "-"
             floor = f"{ratio(k, fl):.2f}" if fl in runs and model == "reference" else "-"
-            x_peak = f"{e / bound:.2f}" if bound else "-"
+            xb = x_bound(k) if has_bound else None
+            x_peak = f"{xb:.2f}" if xb is not None else "-"
             if name == "gemm_floor":
                 print(f"| GEMM floor (cblas_sgemm only) | {threads} | {e:.3f} | {x_peak} | {x_polytag} | 1.00 | - | - | - |")
                 continue
