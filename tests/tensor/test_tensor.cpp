@@ -164,10 +164,11 @@ TEST_CASE("softmax matches the scalar formula on every layout it vectorises", "[
         }
 }
 
-TEMPLATE_TEST_CASE("relu_backward passes dy where y > 0 and 0 elsewhere, at every vector tail", "[tensor]", float,
-                   double) {
+TEMPLATE_TEST_CASE("relu_backward passes dy where y > 0 and slope x dy (0 for a ReLU) elsewhere, at every vector tail",
+                   "[tensor]", float, double) {
     using T = TestType;
     Rng rng(9);
+    for (T slope : {T(0), T(0.1)})
     for (Index n : {0, 1, 7, 15, 16, 17, 33, 1000})
         for (bool in_place : {false, true}) {
             std::vector<T> y(static_cast<std::size_t>(n)), dy(y.size()), dx(y.size(), T(-7));
@@ -184,14 +185,14 @@ TEMPLATE_TEST_CASE("relu_backward passes dy where y > 0 and 0 elsewhere, at ever
             }
             const std::vector<T> dy0 = dy;
             T* out = in_place ? dy.data() : dx.data();
-            relu_backward<T>(y.data(), dy.data(), out, n);
+            relu_backward<T>(y.data(), dy.data(), out, n, slope);
             bool ok = true;
             for (Index i = 0; i < n; ++i) {
                 const std::size_t k = std::size_t(i);
-                const T expect = y[k] > T(0) ? dy0[k] : T(0);
-                ok = ok && out[k] == expect;
+                const T expect = y[k] > T(0) ? dy0[k] : slope == T(0) ? T(0) : slope * dy0[k];
+                ok = ok && (out[k] == expect || (std::isnan(out[k]) && std::isnan(expect)));
             }
-            INFO("n " << n << (in_place ? " in place" : ""));
+            INFO("n " << n << " slope " << slope << (in_place ? " in place" : ""));
             CHECK(ok);
         }
 }

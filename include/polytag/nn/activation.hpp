@@ -82,8 +82,7 @@ public:
     }
     void gradient(typename Base::ConstArray x, typename Base::ConstArray, typename Base::ConstArray dy,
                   typename Base::Array dx) const {
-        const auto positive = (x > T(0)).template cast<T>();
-        dx = dy * (positive + slope_ * (T(1) - positive));
+        relu_backward<T>(x.data(), dy.data(), dx.data(), dx.size(), slope_);
     }
 
 private:

@@ -295,21 +295,30 @@ void transform(TensorView<const T> in, TensorView<U> out, F f) {
     for (Index i = 0; i < n; ++i) dst[i] = f(src[i]);
 }
 
-/// dx[i] = dy[i] where y[i] > 0, else 0: the gradient through a ReLU whose output is y (dx may
-/// be dy). Written with Eigen's packet primitives (a compare and a bitwise and), so it runs in
-/// the widest vectors the build has at -O2 as at -O3: a multiply by the 0/1 mask cast to T
-/// stays scalar (0.12 ms on 164k floats, against 0.02 ms here), and Eigen 3.4's select() or a
-/// plain loop vectorise only at -O3 (at -O2 they branch: 0.86 ms on random signs).
+/// dx[i] = dy[i] where y[i] > 0, else negative_slope * dy[i] (exactly 0 for a slope of 0, even
+/// where dy is inf or NaN): the gradient through a ReLU whose output is y, or through a leaky
+/// ReLU whose input (or output) is y (dx may be dy). Written with Eigen's packet primitives (a
+/// compare and a bitwise and, or a select), so it runs in the widest vectors the build has at
+/// -O2 as at -O3: a multiply by the 0/1 mask cast to T stays scalar (0.12 ms on 164k floats,
+/// against 0.02 ms here), and Eigen 3.4's select() or a plain loop vectorise only at -O3 (at
+/// -O2 they branch: 0.86 ms on random signs).
 template <typename T>
-void relu_backward(const T* y, const T* dy, T* dx, Index n) {
+void relu_backward(const T* y, const T* dy, T* dx, Index n, T negative_slope = T(0)) {
     using namespace Eigen::internal;
     using Packet = typename packet_traits<T>::type;
     constexpr Index kWidth = packet_traits<T>::size;
-    const Packet zero = pset1<Packet>(T(0));
+    const Packet zero = pset1<Packet>(T(0)), slope = pset1<Packet>(negative_slope);
     Index i = 0;
-    for (; i + kWidth <= n; i += kWidth)
-        pstoreu(dx + i, pand(pcmp_lt(zero, ploadu<Packet>(y + i)), ploadu<Packet>(dy + i)));
-    for (; i < n; ++i) dx[i] = y[i] > T(0) ? dy[i] : T(0);
+    if (negative_slope == T(0)) {
+        for (; i + kWidth <= n; i += kWidth)
+            pstoreu(dx + i, pand(pcmp_lt(zero, ploadu<Packet>(y + i)), ploadu<Packet>(dy + i)));
+    } else {
+        for (; i + kWidth <= n; i += kWidth) {
+            const Packet d = ploadu<Packet>(dy + i);
+            pstoreu(dx + i, pselect(pcmp_lt(zero, ploadu<Packet>(y + i)), d, pmul(slope, d)));
+        }
+    }
+    for (; i < n; ++i) dx[i] = y[i] > T(0) ? dy[i] : negative_slope == T(0) ? T(0) : negative_slope * dy[i];
 }
 
 /// y[i] = exp(x[i]) for i < n (y may be x). Every element goes through the same vector code,
