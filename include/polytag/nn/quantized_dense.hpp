@@ -8,8 +8,8 @@
 // s[j] = max_p |W'[j, p]| / 127, q = round(W' / s) in [-127, 127], and the shift is folded
 // into the bias, b'[j] = b[j] + sum_p W[j, p] in_shift[p]. So the float model's input
 // conversion (x / 255, or a per-feature normalisation) costs nothing at run time. The
-// product is exact in int32 (gemm_u8s8: AVX-512 VNNI, AVX2, or scalar); the only error is
-// the weights' rounding, at most s[j] / 2 per weight.
+// product is exact in int32 (gemm_u8s8: AVX-512 VNNI through libxsmm or our kernel, AVX2, or
+// scalar); the only error is the weights' rounding, at most s[j] / 2 per weight.
 //
 // Built from a trained Dense<float> (weights copied, packed once); forward() allocates only
 // when its output grows (as Dense does).

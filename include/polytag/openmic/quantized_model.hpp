@@ -7,9 +7,9 @@
 //
 // The clips are uint8 VGGish bytes already, so the first product needs no float input: the
 // normaliser ((x - mean) / std per feature), trunk.0 (Dense) and its ReLU become one
-// QuantizedDense (nn/quantized_dense.hpp): u8 x s8 -> s32 products (AVX-512 VNNI, AVX2 or
-// scalar) with per-output-channel weight scales and the normaliser folded into the scales and
-// the bias. Every later layer (the rest of the trunk, the pooling, the heads, the sigmoid) runs
+// QuantizedDense (nn/quantized_dense.hpp): u8 x s8 -> s32 products (AVX-512 VNNI through
+// libxsmm or our kernel, AVX2 or scalar) with per-output-channel weight scales and the
+// normaliser folded into the scales and the bias. Every later layer (the rest of the trunk, the pooling, the heads, the sigmoid) runs
 // in float on copies of the trained layers. The only difference from the float model is the
 // rounding of trunk.0's weights to 8 bits (at most half a scale step each); docs/speed.md gives
 // the measured change in test-split AP and F1 and the speed-up.

@@ -9,7 +9,8 @@
 //
 // Kernels, picked at run time from the CPU (no -march needed), or by name for tests:
 //   - Xsmm: libxsmm's JIT int8 kernel (POLYTAG_USE_LIBXSMM, on CPUs with AVX-512 VNNI), the
-//     fastest (docs/speed.md); its int32 result is scaled in place by our epilogue.
+//     fastest (docs/speed.md); its int32 result is scaled in place by our epilogue. It needs
+//     lda a multiple of 4; otherwise (or for a shape libxsmm cannot JIT) Vnni512 runs.
 //   - Vnni512: our AVX-512 VNNI vpdpbusd kernel (u8 x s8, 4 products summed into each s32
 //     lane; it does not saturate: vpdpbusds is the saturating one).
 //   - Avx2: no VNNI, so no vpmaddubsw either: its u8 x s8 pair sums saturate at int16
