@@ -103,7 +103,8 @@ int run(int argc, char** argv) {
     app.add_option("--out", out_path, "write to this file (atomically) instead of stdout");
     bool int8 = false;
     app.add_flag("--int8", int8,
-                 "8-bit first layer (u8 x s8 products, openmic/quantized_model.hpp): faster; ReLU models on X only");
+                 "8-bit first layer (u8 x s8 products, openmic/quantized_model.hpp): faster on CPUs with AVX-512 VNNI "
+                 "(slower than float on AVX2 alone); ReLU models on X only");
     if (int rc = po::cli::parse(app, argc, argv); rc >= 0) return rc;
     // Required options are checked after parsing, so that an unknown option is named first.
     if (model_path.empty()) throw po::cli::UsageError("--model is required");
