@@ -180,6 +180,18 @@ inline void scalar(Index m, const std::uint8_t* a, Index lda, const PackedS8& b,
 
 #if defined(POLYTAG_U8S8_X86) && (defined(__GNUC__) || defined(__clang__))
 
+/// The lanes of a 16-channel vector that hold one of the `left` remaining channels.
+inline __mmask16 lane_mask16(Index left) {
+    return left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1u);
+}
+
+/// scale * float(acc) + bias, then ReLU if asked, for 16 channels: one rounding, as
+/// store_tile's std::fma, so that every kernel's float output has the same bits.
+__attribute__((target("avx512f"))) inline __m512 scaled16(__m512i acc, __m512 scale, __m512 bias, bool relu) {
+    const __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), scale, bias);
+    return relu ? _mm512_max_ps(v, _mm512_setzero_ps()) : v;
+}
+
 /// R rows x P panels (16 channels each) of C through vpdpbusd.
 template <int R, int P>
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void vnni_tile(Index i0, Index p0, const std::uint8_t* a,
@@ -211,14 +223,11 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void vnni_tile(Index i0, 
             const Index c0 = j0 + q * 16;
             const Index left = std::min<Index>(16, b.n - c0);
             if (left <= 0) break;
-            const __mmask16 mask = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1u);
+            const __mmask16 mask = lane_mask16(left);
             const __m512 sc = _mm512_maskz_loadu_ps(mask, e.scale + c0);
             const __m512 bi = e.bias ? _mm512_maskz_loadu_ps(mask, e.bias + c0) : _mm512_setzero_ps();
-            for (int r = 0; r < R; ++r) {
-                __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][q]), sc, bi);
-                if (e.relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
-                _mm512_mask_storeu_ps(e.y + (i0 + r) * e.ldy + c0, mask, v);
-            }
+            for (int r = 0; r < R; ++r)
+                _mm512_mask_storeu_ps(e.y + (i0 + r) * e.ldy + c0, mask, scaled16(acc[r][q], sc, bi, e.relu));
         }
         return;
     }
@@ -320,19 +329,15 @@ inline libxsmm_subimmfunction xsmm_kernel(const PackedS8& b, Index rows, Index k
 }
 
 /// The Xsmm kernel's float epilogue, in place: rows [i0, i0 + rows) of y hold int32 C; each
-/// becomes scale * C + bias (then ReLU) with vnni_tile's one rounding.
+/// becomes scale * C + bias (then ReLU) through scaled16, as in vnni_tile.
 __attribute__((target("avx512f"))) inline void scale_in_place(const U8S8Epilogue& e, Index i0, Index rows, Index n) {
     for (Index r = i0; r < i0 + rows; ++r) {
         float* y = e.y + r * e.ldy;
         for (Index c0 = 0; c0 < n; c0 += 16) {
-            const Index left = std::min<Index>(16, n - c0);
-            const __mmask16 mask = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1u);
-            const __m512i acc = _mm512_maskz_loadu_epi32(mask, y + c0);
+            const __mmask16 mask = lane_mask16(n - c0);
             const __m512 sc = _mm512_maskz_loadu_ps(mask, e.scale + c0);
             const __m512 bi = e.bias ? _mm512_maskz_loadu_ps(mask, e.bias + c0) : _mm512_setzero_ps();
-            __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), sc, bi);
-            if (e.relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
-            _mm512_mask_storeu_ps(y + c0, mask, v);
+            _mm512_mask_storeu_ps(y + c0, mask, scaled16(_mm512_maskz_loadu_epi32(mask, y + c0), sc, bi, e.relu));
         }
     }
 }
