@@ -29,18 +29,20 @@ namespace {
 
 constexpr long kIters = 1 << 20;
 
-/// Runs BODY (12 independent accumulations into registers 4 to 15 from registers 1 and 2,
-/// zeroed first) kIters times per benchmark iteration.
-#define POLYTAG_PEAK_LOOP(state, BODY)                                                                              \
+/// Runs SETUP (which sets registers 1 and 2; eax is free), then BODY (12 independent results
+/// into registers 4 to 15 from registers 1 and 2) kIters times per benchmark iteration.
+#define POLYTAG_PEAK_LOOP_WITH(state, SETUP, BODY)                                                                  \
     for (auto _ : state) {                                                                                          \
         long n = kIters;                                                                                            \
-        asm volatile("vxorps %%ymm1, %%ymm1, %%ymm1\n\tvxorps %%ymm2, %%ymm2, %%ymm2\n"                              \
-                     "1:\n\t" BODY "dec %0\n\tjnz 1b\n\tvzeroupper\n\t"                                               \
+        asm volatile(SETUP "1:\n\t" BODY "dec %0\n\tjnz 1b\n\tvzeroupper\n\t"                                    \
                      : "+r"(n)                                                                                      \
                      :                                                                                              \
-                     : "xmm1", "xmm2", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",   \
-                       "xmm13", "xmm14", "xmm15", "cc");                                                            \
+                     : "eax", "xmm1", "xmm2", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",     \
+                       "xmm12", "xmm13", "xmm14", "xmm15", "cc");                                                   \
     }
+/// The same with registers 1 and 2 zeroed (the FMA and vpdpbusd loops: their values do not matter).
+#define POLYTAG_PEAK_LOOP(state, BODY) \
+    POLYTAG_PEAK_LOOP_WITH(state, "vxorps %%ymm1, %%ymm1, %%ymm1\n\tvxorps %%ymm2, %%ymm2, %%ymm2\n\t", BODY)
 
 void BM_fma_peak_avx2(benchmark::State& state) {
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
@@ -93,24 +95,15 @@ void BM_div_peak_avx512(benchmark::State& state) {
     }
     // 12 divisions of constants (1.7 / 2.9: full mantissas, no early-out as for a power of 2) into
     // independent registers per iteration: the divide unit's throughput, not its latency.
-    for (auto _ : state) {
-        long n = kIters;
-        asm volatile(
-            "mov $0x3fd9999a, %%eax\n\tvpbroadcastd %%eax, %%zmm1\n\t"
-            "mov $0x4039999a, %%eax\n\tvpbroadcastd %%eax, %%zmm2\n"
-            "1:\n\t"
-            "vdivps %%zmm1, %%zmm2, %%zmm4\n\tvdivps %%zmm1, %%zmm2, %%zmm5\n\t"
-            "vdivps %%zmm1, %%zmm2, %%zmm6\n\tvdivps %%zmm1, %%zmm2, %%zmm7\n\t"
-            "vdivps %%zmm1, %%zmm2, %%zmm8\n\tvdivps %%zmm1, %%zmm2, %%zmm9\n\t"
-            "vdivps %%zmm1, %%zmm2, %%zmm10\n\tvdivps %%zmm1, %%zmm2, %%zmm11\n\t"
-            "vdivps %%zmm1, %%zmm2, %%zmm12\n\tvdivps %%zmm1, %%zmm2, %%zmm13\n\t"
-            "vdivps %%zmm1, %%zmm2, %%zmm14\n\tvdivps %%zmm1, %%zmm2, %%zmm15\n\t"
-            "dec %0\n\tjnz 1b\n\tvzeroupper\n\t"
-            : "+r"(n)
-            :
-            : "eax", "xmm1", "xmm2", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
-              "xmm13", "xmm14", "xmm15", "cc");
-    }
+    POLYTAG_PEAK_LOOP_WITH(state,
+                           "mov $0x3fd9999a, %%eax\n\tvpbroadcastd %%eax, %%zmm1\n\t"
+                           "mov $0x4039999a, %%eax\n\tvpbroadcastd %%eax, %%zmm2\n\t",
+                           "vdivps %%zmm1, %%zmm2, %%zmm4\n\tvdivps %%zmm1, %%zmm2, %%zmm5\n\t"
+                           "vdivps %%zmm1, %%zmm2, %%zmm6\n\tvdivps %%zmm1, %%zmm2, %%zmm7\n\t"
+                           "vdivps %%zmm1, %%zmm2, %%zmm8\n\tvdivps %%zmm1, %%zmm2, %%zmm9\n\t"
+                           "vdivps %%zmm1, %%zmm2, %%zmm10\n\tvdivps %%zmm1, %%zmm2, %%zmm11\n\t"
+                           "vdivps %%zmm1, %%zmm2, %%zmm12\n\tvdivps %%zmm1, %%zmm2, %%zmm13\n\t"
+                           "vdivps %%zmm1, %%zmm2, %%zmm14\n\tvdivps %%zmm1, %%zmm2, %%zmm15\n\t")
     state.counters["params/s"] = benchmark::Counter(double(kIters) * 12 * 16, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_div_peak_avx512);
