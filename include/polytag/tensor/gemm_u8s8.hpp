@@ -14,13 +14,15 @@
 //   - Vnni512: our AVX-512 VNNI vpdpbusd kernel (u8 x s8, 4 products summed into each s32
 //     lane; it does not saturate: vpdpbusds is the saturating one).
 //   - Avx2: no VNNI, so no vpmaddubsw either: its u8 x s8 pair sums saturate at int16
-//     (255 * -128 * 2 = -65,280). A is widened to s16 and multiplied with vpmaddwd
-//     (s16 x s16 -> s32 pair sums), exact for every byte value, at half vpmaddubsw's rate.
+//     (255 * -128 * 2 = -65,280). A (per block of 6 rows) and the weights (at packing) are
+//     widened to 16 bits and multiplied with vpmaddwd (s16 x s16 -> s32 pair sums), exact for
+//     every byte value, at half vpmaddubsw's rate.
 //   - Scalar: the portable reference, used on every other CPU.
 // The float epilogue is one fused multiply-add per value (std::fma in the scalar code), so
 // every kernel gives bit-identical float output too.
 // Everything is exact: all kernels give the same int32 as the scalar loop. Nothing allocates
-// (the packing does, once; libxsmm when it first generates a shape's kernel). Single-threaded.
+// (the packing does, once; libxsmm when it first generates a shape's kernel; the Avx2
+// kernel's per-thread scratch when it first sees a larger k). Single-threaded.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -93,6 +95,7 @@ struct PackedS8 {
     Index n = 0, k = 0;
     Index panels = 0, groups = 0;  ///< ceil(n / 16), ceil(k / 4)
     std::vector<std::int8_t> data;
+    std::vector<std::int16_t> wide;  ///< the same weights as int16, in the Avx2 kernel's layout
 
     PackedS8() = default;
     /// Packs b (n x k, rows ldb apart).
@@ -103,6 +106,13 @@ struct PackedS8 {
         data.assign(std::size_t(panels * groups * 64), 0);
         for (Index j = 0; j < n; ++j)
             for (Index p = 0; p < k; ++p) data[std::size_t(offset(j, p))] = b[j * ldb + p];
+        // The Avx2 kernel's copy, widened to int16 (no vpmaddubsw: see the top of this file):
+        // panel by panel, per pair of inputs its 16 channels' 2 values side by side.
+        const Index pairs = groups * 2;
+        wide.assign(std::size_t(panels * pairs * 32), 0);
+        for (Index j = 0; j < n; ++j)
+            for (Index p = 0; p < k; ++p)
+                wide[std::size_t(((j / kPanel) * pairs + p / 2) * 32 + (j % kPanel) * 2 + p % 2)] = b[j * ldb + p];
     }
     Index padded_n() const { return panels * kPanel; }
     /// Bytes from one group's block to the next.
@@ -271,46 +281,89 @@ inline void vnni512(Index m, const std::uint8_t* a, Index lda, const PackedS8& b
     }
 }
 
-/// R rows x one panel through the u8 -> s16 widening and vpmaddwd (exact).
+/// R rows (their bytes widened to u16 in `x`, `pairs` pairs per row) x one 16-channel panel
+/// of `w16` (PackedS8::wide) through vpmaddwd: each 32-bit lane of an accumulator is one
+/// channel, so the epilogue is vector code. A 6 x 2 tile keeps 12 accumulators, 2 weight
+/// vectors and the broadcast input pair in the 16 registers; per pair of inputs it issues 12
+/// vpmaddwd per 2 weight loads and 6 broadcasts (loads, not shuffles: the input is widened).
 template <int R>
-__attribute__((target("avx2"))) void avx2_tile(Index i0, Index p0, const std::uint8_t* a, Index lda,
-                                                const PackedS8& b, const U8S8Epilogue& e) {
-    // acc[r][h]: channels 4h .. 4h+3 of the panel, lanes (channel, pair of inputs).
-    __m256i acc[R][4];
-    for (int r = 0; r < R; ++r)
-        for (int h = 0; h < 4; ++h) acc[r][h] = _mm256_setzero_si256();
-    const std::int8_t* w = b.data.data() + p0 * 64;
-    const Index full = b.k / 4;
-    for (Index g = 0; g < b.groups; ++g, w += b.group_stride()) {
-        __m256i wv[4];
-        for (int h = 0; h < 4; ++h)
-            wv[h] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + h * 16)));
+__attribute__((target("avx2,fma"))) void avx2_tile(Index i0, Index p0, const std::uint16_t* x, Index pairs,
+                                                    const PackedS8& b, const U8S8Epilogue& e) {
+    __m256i acc[R][2];
+    for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+    const std::int16_t* w = b.wide.data() + p0 * pairs * 32;
+    for (Index q = 0; q < pairs; ++q, w += 32) {
+        const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
+        const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16));
         for (int r = 0; r < R; ++r) {
-            std::uint32_t q4;
-            if (g < full) std::memcpy(&q4, a + (i0 + r) * lda + g * 4, 4);
-            else q4 = quad(a + (i0 + r) * lda, g * 4, b.k);
-            // 4 bytes -> 4 s16 (zero-extended), repeated over the register
-            const __m128i x16 = _mm_cvtepu8_epi16(_mm_cvtsi32_si128(std::int32_t(q4)));
-            const __m256i xv = _mm256_broadcastq_epi64(x16);
-            for (int h = 0; h < 4; ++h) acc[r][h] = _mm256_add_epi32(acc[r][h], _mm256_madd_epi16(xv, wv[h]));
+            std::int32_t pair;
+            std::memcpy(&pair, x + r * 2 * pairs + 2 * q, sizeof pair);
+            const __m256i xv = _mm256_set1_epi32(pair);
+            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(xv, w0));
+            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(xv, w1));
         }
     }
-    alignas(32) std::int32_t lanes[8];
-    alignas(64) std::int32_t out[R * 32];
-    for (int r = 0; r < R; ++r)
-        for (int h = 0; h < 4; ++h) {
-            _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), acc[r][h]);
-            for (int c = 0; c < 4; ++c) out[r * 32 + h * 4 + c] = lanes[2 * c] + lanes[2 * c + 1];
+    const Index j0 = p0 * PackedS8::kPanel, cols = std::min(PackedS8::kPanel, b.n - j0);
+    if (e.y && cols == PackedS8::kPanel) {
+        // y = scale * float(acc) + bias (one rounding, as store_tile's std::fma), then ReLU
+        for (int h = 0; h < 2; ++h) {
+            const __m256 sc = _mm256_loadu_ps(e.scale + j0 + 8 * h);
+            const __m256 bi = e.bias ? _mm256_loadu_ps(e.bias + j0 + 8 * h) : _mm256_setzero_ps();
+            for (int r = 0; r < R; ++r) {
+                __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[r][h]), sc, bi);
+                if (e.relu) v = _mm256_max_ps(v, _mm256_setzero_ps());
+                _mm256_storeu_ps(e.y + (i0 + r) * e.ldy + j0 + 8 * h, v);
+            }
         }
-    const Index j0 = p0 * PackedS8::kPanel;
-    store_tile(e, i0, R, j0, std::min(PackedS8::kPanel, b.n - j0), out);
+        return;
+    }
+    alignas(32) std::int32_t out[R * 16];
+    for (int r = 0; r < R; ++r)
+        for (int h = 0; h < 2; ++h) _mm256_store_si256(reinterpret_cast<__m256i*>(out + r * 16 + 8 * h), acc[r][h]);
+    store_tile(e, i0, R, j0, cols, out, 16);
+}
+
+/// Rows i0 .. i0 + rows (at most 6) of A widened to u16, zero past k, `pairs` pairs a row.
+/// Out of line (it runs once per 6 rows): inlined next to a caller's small array, GCC 12's
+/// -Warray-bounds flags the 16-byte load that the p + 16 <= k loop guards.
+__attribute__((target("avx2"), noinline)) inline void widen_rows(const std::uint8_t* a, Index lda, Index k, Index rows,
+                                                      Index pairs, std::uint16_t* x) {
+    for (Index r = 0; r < rows; ++r) {
+        const std::uint8_t* src = a + r * lda;
+        std::uint16_t* dst = x + r * 2 * pairs;
+        Index p = 0;
+        for (; p + 16 <= k; p += 16)
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + p),
+                                _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + p))));
+        for (; p < k; ++p) dst[p] = src[p];
+        for (; p < 2 * pairs; ++p) dst[p] = 0;
+    }
+}
+
+template <int R>
+void avx2_rows(Index i0, const std::uint16_t* x, Index pairs, const PackedS8& b, const U8S8Epilogue& e) {
+    for (Index p0 = 0; p0 < b.panels; ++p0) avx2_tile<R>(i0, p0, x, pairs, b, e);
 }
 
 inline void avx2(Index m, const std::uint8_t* a, Index lda, const PackedS8& b, const U8S8Epilogue& e) {
-    for (Index p0 = 0; p0 < b.panels; ++p0) {
-        Index i = 0;
-        for (; i + 2 <= m; i += 2) avx2_tile<2>(i, p0, a, lda, b, e);
-        if (i < m) avx2_tile<1>(i, p0, a, lda, b, e);
+    // Blocks of 6 rows: widened once into per-thread scratch (it grows to 6 k once, then never
+    // allocates), then every panel of the weights passes over them.
+    constexpr Index kRows = 6;
+    const Index pairs = b.groups * 2;
+    thread_local std::vector<std::uint16_t> scratch;
+    if (scratch.size() < std::size_t(kRows * 2 * pairs)) scratch.resize(std::size_t(kRows * 2 * pairs));
+    std::uint16_t* x = scratch.data();
+    for (Index i0 = 0; i0 < m; i0 += kRows) {
+        const Index rows = std::min(kRows, m - i0);
+        widen_rows(a + i0 * lda, lda, b.k, rows, pairs, x);
+        switch (rows) {
+            case 6: avx2_rows<6>(i0, x, pairs, b, e); break;
+            case 5: avx2_rows<5>(i0, x, pairs, b, e); break;
+            case 4: avx2_rows<4>(i0, x, pairs, b, e); break;
+            case 3: avx2_rows<3>(i0, x, pairs, b, e); break;
+            case 2: avx2_rows<2>(i0, x, pairs, b, e); break;
+            default: avx2_rows<1>(i0, x, pairs, b, e); break;
+        }
     }
 }
 
