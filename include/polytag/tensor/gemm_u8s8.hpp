@@ -63,7 +63,7 @@ inline bool u8s8_kernel_available(U8S8Kernel k) {
         case U8S8Kernel::Auto:
         case U8S8Kernel::Scalar: return true;
 #if defined(POLYTAG_U8S8_X86) && (defined(__GNUC__) || defined(__clang__))
-        case U8S8Kernel::Avx2: return __builtin_cpu_supports("avx2");
+        case U8S8Kernel::Avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
         case U8S8Kernel::Vnni512:
             return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                    __builtin_cpu_supports("avx512vnni");
@@ -282,7 +282,7 @@ inline void vnni512(Index m, const std::uint8_t* a, Index lda, const PackedS8& b
 }
 
 /// R rows (their bytes widened to u16 in `x`, `pairs` pairs per row) x one 16-channel panel
-/// of `w16` (PackedS8::wide) through vpmaddwd: each 32-bit lane of an accumulator is one
+/// of the weights' int16 copy (PackedS8::wide) through vpmaddwd: each 32-bit lane of an accumulator is one
 /// channel, so the epilogue is vector code. A 6 x 2 tile keeps 12 accumulators, 2 weight
 /// vectors and the broadcast input pair in the 16 registers; per pair of inputs it issues 12
 /// vpmaddwd per 2 weight loads and 6 broadcasts (loads, not shuffles: the input is widened).
@@ -323,11 +323,11 @@ __attribute__((target("avx2,fma"))) void avx2_tile(Index i0, Index p0, const std
     store_tile(e, i0, R, j0, cols, out, 16);
 }
 
-/// Rows i0 .. i0 + rows (at most 6) of A widened to u16, zero past k, `pairs` pairs a row.
+/// `rows` (at most 6) rows of A widened to u16 into x, zero past k, `pairs` pairs a row.
 /// Out of line (it runs once per 6 rows): inlined next to a caller's small array, GCC 12's
 /// -Warray-bounds flags the 16-byte load that the p + 16 <= k loop guards.
-__attribute__((target("avx2"), noinline)) inline void widen_rows(const std::uint8_t* a, Index lda, Index k, Index rows,
-                                                      Index pairs, std::uint16_t* x) {
+__attribute__((target("avx2"), noinline)) inline void widen_rows(const std::uint8_t* a, Index lda, Index k,
+                                                                 Index rows, Index pairs, std::uint16_t* x) {
     for (Index r = 0; r < rows; ++r) {
         const std::uint8_t* src = a + r * lda;
         std::uint16_t* dst = x + r * 2 * pairs;
@@ -443,7 +443,8 @@ inline bool xsmm(Index m, const std::uint8_t* a, Index lda, const PackedS8& b, c
 /// or the fused float epilogue, as `e` says. Throws if the kernel is not available here.
 inline void gemm_u8s8(Index m, const std::uint8_t* a, Index lda, const PackedS8& b, const U8S8Epilogue& e,
                       U8S8Kernel kernel = U8S8Kernel::Auto) {
-    if (m < 0 || lda < b.k) throw ShapeError("polytag::gemm_u8s8: lda " + std::to_string(lda) + " < k " + std::to_string(b.k));
+    if (m < 0 || lda < b.k)
+        throw ShapeError("polytag::gemm_u8s8: lda " + std::to_string(lda) + " < k " + std::to_string(b.k));
     if (!e.y && (!e.c || e.ldc < b.n)) throw ShapeError("polytag::gemm_u8s8: int32 output needs c and ldc >= n");
     if (e.y && (!e.scale || e.ldy < b.n)) throw ShapeError("polytag::gemm_u8s8: float output needs scale and ldy >= n");
     if (kernel == U8S8Kernel::Auto) kernel = u8s8_best_kernel();
