@@ -108,13 +108,14 @@ struct PackedS8 {
             for (Index p = 0; p < k; ++p) data[std::size_t(offset(j, p))] = b[j * ldb + p];
         // The Avx2 kernel's copy, widened to int16 (no vpmaddubsw: see the top of this file):
         // panel by panel, per pair of inputs its 16 channels' 2 values side by side.
-        const Index pairs = groups * 2;
-        wide.assign(std::size_t(panels * pairs * 32), 0);
+        wide.assign(std::size_t(panels * pairs() * 32), 0);
         for (Index j = 0; j < n; ++j)
             for (Index p = 0; p < k; ++p)
-                wide[std::size_t(((j / kPanel) * pairs + p / 2) * 32 + (j % kPanel) * 2 + p % 2)] = b[j * ldb + p];
+                wide[std::size_t(((j / kPanel) * pairs() + p / 2) * 32 + (j % kPanel) * 2 + p % 2)] = b[j * ldb + p];
     }
     Index padded_n() const { return panels * kPanel; }
+    /// Pairs of inputs in `wide` per channel (k padded to the groups of 4).
+    Index pairs() const { return groups * 2; }
     /// Bytes from one group's block to the next.
     Index group_stride() const { return panels * 64; }
     Index offset(Index j, Index p) const { return (p / 4) * group_stride() + j * 4 + p % 4; }
@@ -349,7 +350,7 @@ inline void avx2(Index m, const std::uint8_t* a, Index lda, const PackedS8& b, c
     // Blocks of 6 rows: widened once into per-thread scratch (it grows to 6 k once, then never
     // allocates), then every panel of the weights passes over them.
     constexpr Index kRows = 6;
-    const Index pairs = b.groups * 2;
+    const Index pairs = b.pairs();
     thread_local std::vector<std::uint16_t> scratch;
     if (scratch.size() < std::size_t(kRows * 2 * pairs)) scratch.resize(std::size_t(kRows * 2 * pairs));
     std::uint16_t* x = scratch.data();
