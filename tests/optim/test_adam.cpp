@@ -1,33 +1,12 @@
 #include <catch2/catch.hpp>
 
-#include <cmath>
-
 #include "polytag/optim/adam.hpp"
 #include "polytag/optim/adamw.hpp"
+#include "optim/reference_adam.hpp"
 #include "optim/toy_parameters.hpp"
 
 using namespace polytag;
-
-namespace {
-// Textbook Adam (Kingma & Ba, with torch's eps placement), written independently of the
-// library's arrangement of the same arithmetic.
-struct ReferenceAdam {
-    double lr, b1, b2, eps, wd;
-    bool decoupled;
-    double m = 0, v = 0;
-    int t = 0;
-    double step(double p, double g) {
-        ++t;
-        if (decoupled) p *= 1 - lr * wd;
-        else g += wd * p;
-        m = b1 * m + (1 - b1) * g;
-        v = b2 * v + (1 - b2) * g * g;
-        const double m_hat = m / (1 - std::pow(b1, t));
-        const double v_hat = v / (1 - std::pow(b2, t));
-        return p - lr * m_hat / (std::sqrt(v_hat) + eps);
-    }
-};
-}  // namespace
+using test::ReferenceAdam;
 
 TEST_CASE("Adam: hand-computed first steps", "[optim]") {
     test::ToyParameters<double> toy;

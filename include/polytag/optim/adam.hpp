@@ -14,8 +14,8 @@
 // save/restore; step() allocates nothing. The parameter list holds views into the layers:
 // the network must not move or be resized after the optimizer was built.
 // Unlike torch, step() flushes subnormal moments to zero (flush_denormals.hpp).
-// AdamW (decoupled decay) is in adamw.hpp and shares this implementation.
-#include <algorithm>
+// AdamW (decoupled decay) is in adamw.hpp and shares this implementation; the element update,
+// with its run-time AVX kernel for builds without -march, is in adam_update.hpp.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -24,6 +24,7 @@
 
 #include <Eigen/Core>
 
+#include "polytag/optim/adam_update.hpp"
 #include "polytag/optim/flush_denormals.hpp"
 #include "polytag/optim/optimizer_state.hpp"
 
@@ -69,27 +70,14 @@ public:
     void step() {
         const FlushDenormals flush;
         ++step_;
-        const double t = double(step_);
-        const double bias1 = 1.0 - std::pow(double(beta1_), t);
-        const double bias2 = 1.0 - std::pow(double(beta2_), t);
-        Constants k;
-        k.step_size = T(double(lr_) / bias1);
-        // torch divides sqrt(v) by sqrt(bias2); multiplying by the inverse differs by rounding only.
-        k.inv_bias2_sqrt = T(1.0 / std::sqrt(bias2));
-        k.b1 = beta1_;
-        k.b2 = beta2_;
-        k.c1 = T(1) - beta1_;
-        k.c2 = T(1) - beta2_;
-        k.eps = eps_;
-        k.wd = weight_decay_;
-        k.shrink = T(1.0 - double(lr_) * double(weight_decay_));
+        const AdamConstants<T> k = adam_constants(lr_, beta1_, beta2_, eps_, weight_decay_, step_);
         for (std::size_t i = 0; i < params_.size(); ++i) {
             T* p = params_[i].value.data();
             const T* g = params_[i].grad.data();
             T* m = m_[i].data();
             T* v = v_[i].data();
             const Index n = params_[i].value.size();
-            update(k, p, g, m, v, n);
+            adam_update<T, Decoupled>(k, p, g, m, v, n);
         }
     }
 
@@ -141,51 +129,6 @@ public:
     }
 
 private:
-    struct Constants {
-        T step_size, inv_bias2_sqrt, b1, b2, c1, c2, eps, wd, shrink;
-    };
-
-    /// One pass over p, g, m and v, a packet at a time: each value is loaded once and stored
-    /// once, so the division and square root of one packet overlap the memory traffic of the
-    /// next (three Eigen statements over L1-sized blocks took 1.3x as long, hot). Eigen's packet
-    /// functions, so the arithmetic is what Eigen's array expressions computed (psqrt included:
-    /// under EIGEN_FAST_MATH, Eigen's default, a refined reciprocal square root on AVX). The last
-    /// partial packet runs through a zero-padded copy: the same code for every element.
-    static void update(const Constants& k, T* p, const T* g, T* m, T* v, Index n) {
-        namespace ei = Eigen::internal;
-        using Packet = typename ei::packet_traits<T>::type;
-        constexpr Index kLanes = ei::packet_traits<T>::size;
-        const Packet b1 = ei::pset1<Packet>(k.b1), b2 = ei::pset1<Packet>(k.b2), c1 = ei::pset1<Packet>(k.c1),
-                     c2 = ei::pset1<Packet>(k.c2), eps = ei::pset1<Packet>(k.eps), wd = ei::pset1<Packet>(k.wd),
-                     shrink = ei::pset1<Packet>(k.shrink), step = ei::pset1<Packet>(k.step_size),
-                     inv_bias2_sqrt = ei::pset1<Packet>(k.inv_bias2_sqrt);
-        const bool decay = k.wd != T(0);
-        auto packet = [&](T* pp, const T* gp, T* mp, T* vp) {
-            Packet pi = ei::ploadu<Packet>(pp), gi = ei::ploadu<Packet>(gp);
-            if (Decoupled && decay) pi = ei::pmul(pi, shrink);
-            if (!Decoupled && decay) gi = ei::padd(gi, ei::pmul(wd, pi));  // L2: into the gradient
-            const Packet mi = ei::padd(ei::pmul(b1, ei::ploadu<Packet>(mp)), ei::pmul(c1, gi));
-            const Packet vi = ei::padd(ei::pmul(b2, ei::ploadu<Packet>(vp)), ei::pmul(c2, ei::pmul(gi, gi)));
-            ei::pstoreu(mp, mi);
-            ei::pstoreu(vp, vi);
-            const Packet denom = ei::padd(ei::pmul(ei::psqrt(vi), inv_bias2_sqrt), eps);
-            ei::pstoreu(pp, ei::psub(pi, ei::pdiv(ei::pmul(step, mi), denom)));
-        };
-        Index i = 0;
-        for (; i + kLanes <= n; i += kLanes) packet(p + i, g + i, m + i, v + i);
-        if (i == n) return;
-        T bp[kLanes] = {}, bg[kLanes] = {}, bm[kLanes] = {}, bv[kLanes] = {};
-        const Index rest = n - i;
-        std::copy_n(p + i, rest, bp);
-        std::copy_n(g + i, rest, bg);
-        std::copy_n(m + i, rest, bm);
-        std::copy_n(v + i, rest, bv);
-        packet(bp, bg, bm, bv);
-        std::copy_n(bp, rest, p + i);
-        std::copy_n(bm, rest, m + i);
-        std::copy_n(bv, rest, v + i);
-    }
-
     static const char* name() { return Decoupled ? "AdamW" : "Adam"; }
     static std::string key(const char* what, const std::string& param) {
         return std::string(Decoupled ? "adamw." : "adam.") + what + "." + param;
