@@ -29,6 +29,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -248,18 +249,26 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void vnni_tile(Index i0, 
     store_tile(e, i0, R, j0, cols, out, P * 16);
 }
 
+/// Calls f(std::integral_constant<int, R>{}) with R = rows, 1 to 6: the tile kernels take
+/// their row count as a template argument (their accumulators are arrays in registers).
+template <typename F>
+void with_rows(Index rows, F&& f) {
+    switch (rows) {
+        case 6: f(std::integral_constant<int, 6>{}); break;
+        case 5: f(std::integral_constant<int, 5>{}); break;
+        case 4: f(std::integral_constant<int, 4>{}); break;
+        case 3: f(std::integral_constant<int, 3>{}); break;
+        case 2: f(std::integral_constant<int, 2>{}); break;
+        case 1: f(std::integral_constant<int, 1>{}); break;
+        default: break;
+    }
+}
+
 template <int P>
 void vnni_rows(Index m, const std::uint8_t* a, Index lda, const PackedS8& b, Index p0, const U8S8Epilogue& e) {
     Index i = 0;
     for (; i + 6 <= m; i += 6) vnni_tile<6, P>(i, p0, a, lda, b, e);
-    switch (m - i) {
-        case 5: vnni_tile<5, P>(i, p0, a, lda, b, e); break;
-        case 4: vnni_tile<4, P>(i, p0, a, lda, b, e); break;
-        case 3: vnni_tile<3, P>(i, p0, a, lda, b, e); break;
-        case 2: vnni_tile<2, P>(i, p0, a, lda, b, e); break;
-        case 1: vnni_tile<1, P>(i, p0, a, lda, b, e); break;
-        default: break;
-    }
+    with_rows(m - i, [&](auto r) { vnni_tile<decltype(r)::value, P>(i, p0, a, lda, b, e); });
 }
 
 inline void vnni512(Index m, const std::uint8_t* a, Index lda, const PackedS8& b, const U8S8Epilogue& e) {
@@ -357,14 +366,7 @@ inline void avx2(Index m, const std::uint8_t* a, Index lda, const PackedS8& b, c
     for (Index i0 = 0; i0 < m; i0 += kRows) {
         const Index rows = std::min(kRows, m - i0);
         widen_rows(a + i0 * lda, lda, b.k, rows, pairs, x);
-        switch (rows) {
-            case 6: avx2_rows<6>(i0, x, pairs, b, e); break;
-            case 5: avx2_rows<5>(i0, x, pairs, b, e); break;
-            case 4: avx2_rows<4>(i0, x, pairs, b, e); break;
-            case 3: avx2_rows<3>(i0, x, pairs, b, e); break;
-            case 2: avx2_rows<2>(i0, x, pairs, b, e); break;
-            default: avx2_rows<1>(i0, x, pairs, b, e); break;
-        }
+        with_rows(rows, [&](auto r) { avx2_rows<decltype(r)::value>(i0, x, pairs, b, e); });
     }
 }
 
