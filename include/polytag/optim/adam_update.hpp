@@ -9,8 +9,8 @@
 //   - adam_update_avx (float, x86 with GCC or Clang): 8 floats a step in AVX registers, compiled
 //     through a target attribute, so it is there whatever the user's flags. adam_update runs it
 //     when the including file is compiled without AVX2 and the CPU has AVX: a program built
-//     without -march (a library user's default) then steps 2.5-5x faster than with SSE2
-//     (docs/speed.md). Written with GCC vector extensions rather than <immintrin.h>, which
+//     without -march (a library user's default) then steps 2-5x faster than with SSE2
+//     (docs/speed.md: 2x on 2^20 parameters, 5x in the reference epoch). Written with GCC vector extensions rather than <immintrin.h>, which
 //     would add half a second to every baseline translation unit that includes the optimizer.
 // The square root: Eigen's psqrt under EIGEN_FAST_MATH (its default) is the CPU's reciprocal
 // square root estimate refined by one Newton step (SSE, AVX and AVX-512 alike; the estimate
@@ -142,6 +142,8 @@ __attribute__((target("avx"))) inline void adam_avx_block(const AdamConstants<fl
 template <bool Decoupled>
 __attribute__((target("avx"))) void adam_update_avx(const AdamConstants<float>& k, float* p, const float* g, float* m,
                                                     float* v, Index n) {
+    // The full blocks here, where adam_avx_block inlines (adam_blocks' lambda below is not
+    // compiled for AVX, so through it each block would be a call); adam_blocks pads the tail.
     Index i = 0;
     for (; i + 8 <= n; i += 8) adam_avx_block<Decoupled>(k, p + i, g + i, m + i, v + i);
     if (i == n) return;
