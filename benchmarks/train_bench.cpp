@@ -4,6 +4,7 @@
 //   train_bench --model openmic ...                        the same workload, default OpenMIC model
 //   train_bench --model openmic-train ...                  the default OpenMIC model through openmic::train
 //   train_bench --gemm-floor [--threads T] [--epochs N]    only the GEMMs of an epoch, via cblas_sgemm
+//   train_bench --predict-chunk 0 ...                      batch-1024 inference as one forward per batch
 //
 // Per-epoch losses go to stderr. The training loop allocates nothing after the first step:
 // batch buffers are sized for the largest batch up front and every layer reuses its buffers.
@@ -26,6 +27,7 @@
 #include "polytag/nn/activation.hpp"
 #include "polytag/nn/dense.hpp"
 #include "polytag/nn/multi_head.hpp"
+#include "polytag/nn/predict.hpp"
 #include "polytag/nn/sequential.hpp"
 #include "polytag/optim/adam.hpp"
 #include "polytag/tensor/random.hpp"
@@ -136,8 +138,10 @@ polytag::openmic::ModelConfig openmic_config() {
 }
 
 /// Trains `net` on the reference workload; `sample` is the per-clip input shape the net takes.
+/// Batch-1024 inference runs polytag::predict, `predict_chunk` clips per forward call (0: one
+/// forward over the whole batch, as the peers run it).
 template <typename Net>
-Result run_workload(Net& net, Shape sample, int epochs, std::uint64_t seed) {
+Result run_workload(Net& net, Shape sample, int epochs, std::uint64_t seed, Index predict_chunk) {
     const Data data(seed);
     polytag::Rng rng(seed + 1);
     net.init(rng);
@@ -205,6 +209,7 @@ Result run_workload(Net& net, Shape sample, int epochs, std::uint64_t seed) {
         sink += net.forward(x1, polytag::Mode::Eval)[0];
     }
     r.infer_b1 = double(kInferB1Calls) / seconds_since(t0);
+    Tensor<float> scores(Shape{kInferBigBatch, kTasks});
     t0 = Clock::now();
     for (Index start = 0; start < kClips; start += kInferBigBatch) {
         const Index n = std::min(kInferBigBatch, kClips - start);
@@ -213,7 +218,12 @@ Result run_workload(Net& net, Shape sample, int epochs, std::uint64_t seed) {
             const Index clip = start + i;
             gather_clips(data, &clip, 1, xb.data() + i * kFeatures);
         }
-        sink += net.forward(xb, polytag::Mode::Eval)[0];
+        if (predict_chunk == 0) {
+            sink += net.forward(xb, polytag::Mode::Eval)[0];
+        } else {
+            polytag::predict(net, xb, scores, predict_chunk);
+            sink += scores[0];
+        }
     }
     r.infer_b1024 = double(kClips) / seconds_since(t0);
     if (sink == 12345.0f) std::fprintf(stderr, " ");  // keeps the inference from being optimised away
@@ -351,6 +361,7 @@ int main(int argc, char** argv) {
     std::uint64_t seed = 1;
     bool gemm_floor = false;
     std::string model = "reference";
+    Index predict_chunk = polytag::kDefaultPredictChunk;
     app.add_option("--threads", threads, "threads (BLAS pool)")->check(CLI::PositiveNumber);
     app.add_option("--epochs", epochs, "timed epochs, after one warm-up epoch")->check(CLI::PositiveNumber);
     app.add_option("--seed", seed, "random seed (data, initialisation, shuffles)");
@@ -359,6 +370,9 @@ int main(int argc, char** argv) {
                    "(that model through openmic::train)")
         ->check(CLI::IsMember({"reference", "openmic", "openmic-train"}));
     app.add_flag("--gemm-floor", gemm_floor, "time only the GEMMs of an epoch, through cblas_sgemm");
+    app.add_option("--predict-chunk", predict_chunk,
+                   "clips per forward call of the batch-1024 inference (polytag::predict); 0: one forward per batch")
+        ->check(CLI::NonNegativeNumber);
     CLI11_PARSE(app, argc, argv);
 
     polytag::set_num_threads(threads);
@@ -376,10 +390,10 @@ int main(int argc, char** argv) {
         r = run_openmic_train(epochs, seed);
     } else if (model == "openmic") {
         polytag::openmic::RelevanceNet<float> net(openmic_config());
-        r = run_workload(net, Shape{kFrames, kBands}, epochs, seed);
+        r = run_workload(net, Shape{kFrames, kBands}, epochs, seed, predict_chunk);
     } else {
         Net net = make_net();
-        r = run_workload(net, Shape{kFeatures}, epochs, seed);
+        r = run_workload(net, Shape{kFeatures}, epochs, seed, predict_chunk);
     }
     // Medians over the timed epochs of each phase's seconds (run_workload only).
     std::string phases;

@@ -31,6 +31,7 @@
 #include "polytag/nn/add.hpp"
 #include "polytag/nn/any_layer.hpp"
 #include "polytag/nn/network.hpp"
+#include "polytag/nn/predict.hpp"
 #include "polytag/nn/layer_registry.hpp"
 
 #include "polytag/loss/masked_mse.hpp"
