@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "polytag/nn/predict.hpp"
 #include "polytag/openmic/instruments.hpp"
 #include "polytag/openmic/normalizer.hpp"
 #include "polytag/openmic/model_config.hpp"
@@ -38,9 +39,9 @@ public:
     using Net = RelevanceNet<float>;
     /// Clips scored per network call by the batched predict (bounds its memory; models whose
     /// per-clip activations are very wide score fewer clips per call, see predict_chunk()).
-    /// 64 keeps the default model's widest activation (64 x 10 x 256 floats, 655 KB) in L2:
-    /// batch-1024 float tagging ran 1.3x faster than with 256 clips per call (docs/speed.md).
-    static constexpr Index kPredictChunk = 64;
+    /// polytag::predict's 64 (nn/predict.hpp), which keeps the default model's widest
+    /// activation (64 x 10 x 256 floats, 655 KB) in L2.
+    static constexpr Index kPredictChunk = kDefaultPredictChunk;
 
     /// A freshly initialised model (identity normalisation, release class names).
     explicit RelevanceModel(const ModelConfig& config = {}, std::uint64_t seed = 1) : RelevanceModel(config, Uninitialised{}) {

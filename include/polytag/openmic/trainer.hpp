@@ -53,7 +53,7 @@ namespace polytag::openmic {
 /// Scores `rows` of `data` with the network in Eval mode, in chunks: (rows, 20) into `out`.
 inline void predict_rows(RelevanceModel::Net& net, const Dataset& data, const Normalizer& norm,
                          const std::vector<Index>& rows, Batch<float>& scratch, Tensor<float>& out,
-                         Index chunk = 512) {
+                         Index chunk = kDefaultPredictChunk) {
     const Index n = static_cast<Index>(rows.size());
     out.resize(Shape{n, kClasses});
     for (Index begin = 0; begin < n; begin += chunk) {

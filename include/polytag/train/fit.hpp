@@ -41,6 +41,7 @@
 
 #include "polytag/error.hpp"
 #include "polytag/nn/layer.hpp"
+#include "polytag/nn/predict.hpp"
 #include "polytag/optim/clip.hpp"
 #include "polytag/optim/schedule.hpp"
 #include "polytag/tensor/random.hpp"
@@ -107,7 +108,7 @@ struct FitOptions {
     bool higher_is_better = false;           ///< of metric
     std::vector<Metric<T>> extra_metrics;    ///< computed on validation and logged only
     bool restore_best = true;                ///< restore the best epoch's weights at the end
-    Index eval_chunk = 512;                  ///< rows per forward when validating
+    Index eval_chunk = kDefaultPredictChunk;  ///< rows per forward when validating (nn/predict.hpp says why 64)
 
     void validate() const {
         if (epochs < 1) throw ValueError("polytag::fit: epochs must be >= 1, got " + std::to_string(epochs));
