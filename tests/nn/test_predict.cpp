@@ -95,6 +95,9 @@ TEST_CASE("predict runs a two-input Network chunk by chunk", "[nn][predict]") {
     predict(net, {xa.view(), xb.view()}, out, 4);
     REQUIRE(out.shape() == Shape{11, 2});
     for (Index i = 0; i < out.size(); ++i) CHECK(out[i] == Approx(whole[i]).margin(1e-13));
+    Tensor<double> again;
+    predict(net, {xa, xb}, again, 5);  // the tensors themselves, as views
+    for (Index i = 0; i < out.size(); ++i) CHECK(again[i] == Approx(whole[i]).margin(1e-13));
 
     // Inputs of different row counts, and a wrong count of inputs, name what is wrong.
     CHECK_THROWS_WITH(predict(net, {xa.view(), xb.rows(0, 10)}, out),
