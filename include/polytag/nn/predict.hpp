@@ -8,7 +8,7 @@
 //
 // Why chunks: one forward over a 1024-clip batch makes every activation 1024 rows tall (10 MB
 // for 10 frames x 256 floats per clip), and each layer then streams it through the caches;
-// 64 rows at a time stay in L2, which made the OpenMIC model's batch-1024 inference about 2x
+// 64 rows at a time stay in L2, which made the OpenMIC model's batch-1024 inference 1.8-1.9x
 // faster (docs/speed.md). The layers' buffers also grow only to one chunk, so memory does not
 // scale with N. The result equals net.forward on the whole batch up to the products' rounding
 // (a GEMM may sum in another order at another row count).
@@ -17,8 +17,8 @@
 // or a Network<T> (forward(std::vector<TensorView<const T>>, Mode)). Rows must not depend on
 // each other in Eval mode: true of every polytag layer; a user layer with batch statistics
 // would give other results here than in one call. `out` must not share storage with the inputs
-// (it is resized). After a first call at a given chunk nothing allocates, except the list of
-// chunk views a multi-input call builds.
+// (it is resized). Once `out` and the layers' buffers have held a call this large, nothing
+// allocates, except the list of chunk views a multi-input call builds.
 #include <algorithm>
 #include <string>
 #include <type_traits>
@@ -32,7 +32,8 @@
 namespace polytag {
 
 /// Rows per forward call of predict() by default: the OpenMIC model's widest activation at 64
-/// clips is 655 KB, inside a 1-2 MB L2; 32 to 128 measured alike (docs/speed.md).
+/// clips is 655 KB, inside a 1-2 MB L2. 32 measured like 64, 128 about 15 % slower, one call
+/// over 1024 clips half as fast (docs/speed.md, "Inference in chunks").
 inline constexpr Index kDefaultPredictChunk = 64;
 
 namespace detail {
