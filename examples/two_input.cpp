@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
     Network<float> loaded = io::load_network(path);
     Batch<float> test;
     data.fill(fold.held_out.data(), Index(fold.held_out.size()), test);
-    const TensorView<const float> pred = loaded.forward(test.inputs, Mode::Eval);
+    Tensor<float> pred;
+    predict(loaded, {test.inputs[0], test.inputs[1]}, pred);  // Mode::Eval, 64 rows per forward call
     for (Index k = 0; k < 3; ++k) {
         int right = 0, seen = 0;
         for (Index i = 0; i < pred.dim(0); ++i)
