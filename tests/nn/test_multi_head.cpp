@@ -69,6 +69,28 @@ TEST_CASE("MultiHead equals K separate Dense/ReLU heads", "[nn]") {
     }
 }
 
+TEST_CASE("MultiHead<float>'s per-task output layer is each task's dot product plus bias", "[nn]") {
+    // In float, through the kernel this build picks (Eigen's, or tensor/avx2_kernels.hpp's in a
+    // build without AVX2: tests/nn/extra.cmake builds this file so as well).
+    for (Index width : {5, 40, 256}) {
+        MultiHead<float, kTasks> mh(width);
+        Rng rng(9);
+        mh.init(rng);
+        test::randomize_parameters(mh, rng);
+        Tensor<float> x(Shape{7, kTasks, width});
+        for (auto& v : x) v = float(rng.uniform(-1, 1));
+        const TensorView<const float> y = mh.forward(x, Mode::Eval);
+        REQUIRE(y.shape() == Shape{7, kTasks});
+        for (Index b = 0; b < 7; ++b)
+            for (Index k = 0; k < kTasks; ++k) {
+                double ref = mh.bias_out()[k];
+                for (Index j = 0; j < width; ++j) ref += double(x(b, k, j)) * double(mh.weight_out()(k, j));
+                INFO("width " << width << " clip " << b << " task " << k);
+                CHECK(double(y(b, k)) == Approx(ref).margin(1e-5));
+            }
+    }
+}
+
 TEST_CASE("MultiHead gradients match central differences", "[nn][gradcheck]") {
     for (bool per_task : {false, true}) {
         check_gradient({}, per_task);

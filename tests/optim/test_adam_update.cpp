@@ -25,8 +25,8 @@ struct Kernel {
 template <bool Decoupled>
 std::vector<Kernel> kernels() {
     std::vector<Kernel> out{{"eigen", &detail::adam_update_eigen<float, Decoupled>}};
-#if POLYTAG_ADAM_AVX_KERNEL
-    if (detail::adam_avx_available()) out.push_back({"avx", &detail::adam_update_avx<Decoupled>});
+#if POLYTAG_X86_DISPATCH
+    if (detail::cpu_has_avx()) out.push_back({"avx", &detail::adam_update_avx<Decoupled>});
 #endif
     return out;
 }
@@ -72,8 +72,8 @@ TEST_CASE("adam_update: every kernel tracks the double reference, at every tail 
 }
 
 TEST_CASE("adam_update: the AVX kernel gives Eigen's m and v bit for bit, p within float rounding", "[optim]") {
-#if POLYTAG_ADAM_AVX_KERNEL
-    if (!detail::adam_avx_available()) {
+#if POLYTAG_X86_DISPATCH
+    if (!detail::cpu_has_avx()) {
         WARN("skipped: this CPU has no AVX");
         return;
     }
@@ -112,8 +112,8 @@ TEST_CASE("adam_update: the AVX kernel gives Eigen's m and v bit for bit, p with
 TEST_CASE("Adam<float> steps through adam_update's kernel for this build and CPU", "[optim]") {
     // In a build without AVX2 on an AVX CPU that is the AVX kernel (tests/optim/extra.cmake
     // builds these tests so as well), else Eigen's packets.
-#if POLYTAG_ADAM_AVX_KERNEL && !defined(__AVX2__)
-    const bool avx = detail::adam_avx_available();
+#if POLYTAG_X86_DISPATCH && !defined(__AVX2__)
+    const bool avx = detail::cpu_has_avx();
 #else
     const bool avx = false;
 #endif
@@ -127,7 +127,7 @@ TEST_CASE("Adam<float> steps through adam_update's kernel for this build and CPU
         for (Index i = 0; i < 37; ++i) toy.grads[0][i] = float(rng.uniform(-1, 1));
         adam.step();
         const auto k = detail::adam_constants(1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, t);
-#if POLYTAG_ADAM_AVX_KERNEL
+#if POLYTAG_X86_DISPATCH
         if (avx) detail::adam_update_avx<true>(k, p.data(), toy.grads[0].data(), m.data(), v.data(), 37);
         else
 #endif

@@ -28,6 +28,7 @@
 // weight_out (the output layer has fan_out 1); biases zero. As Dense does.
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -141,6 +142,17 @@ public:
         } else {
             const MatrixRef<const T> z = layer_input(hidden_.size());
             const Index w = last_width();
+#if POLYTAG_X86_DISPATCH && !defined(__AVX2__)
+            // Compiled without AVX2 (Eigen's packets are SSE2 here): the AVX2 kernel where the CPU has it.
+            if constexpr (std::is_same_v<T, float>) {
+                if (detail::cpu_has_avx2_fma()) {
+                    for (Index b = 0; b < batch; ++b)
+                        detail::dot_rows_avx2(z.data + b * z.ld, weight_out_.data(), bias_out_.data(), heads_, w,
+                                              y_.data() + b * heads_);
+                    return y_;
+                }
+            }
+#endif
             auto wo = weight_out_.matrix().array();
             for (Index b = 0; b < batch; ++b)
                 y_.matrix().row(b) = (MatrixRef<const T>(z.data + b * z.ld, heads_, w).map().array() * wo)

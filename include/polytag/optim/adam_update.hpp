@@ -24,11 +24,8 @@
 
 #include <Eigen/Core>
 
+#include "polytag/tensor/cpu_features.hpp"
 #include "polytag/tensor/shape.hpp"
-
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define POLYTAG_ADAM_AVX_KERNEL 1
-#endif
 
 namespace polytag::detail {
 
@@ -107,13 +104,7 @@ void adam_update_eigen(const AdamConstants<T>& k, T* p, const T* g, T* m, T* v, 
     });
 }
 
-#if POLYTAG_ADAM_AVX_KERNEL
-/// Whether this CPU (and its operating system) runs AVX code; asked once.
-inline bool adam_avx_available() {
-    static const bool yes = __builtin_cpu_supports("avx");
-    return yes;
-}
-
+#if POLYTAG_X86_DISPATCH
 typedef float AdamFloat8 __attribute__((vector_size(32)));
 
 /// One block of 8 elements, the same statements as adam_update_eigen's packet. A function of
@@ -138,7 +129,7 @@ __attribute__((target("avx"))) inline void adam_avx_block(const AdamConstants<fl
     __builtin_memcpy(pp, &pi, sizeof pi);
 }
 
-/// The AVX kernel; call only where adam_avx_available().
+/// The AVX kernel; call only where cpu_has_avx().
 template <bool Decoupled>
 __attribute__((target("avx"))) void adam_update_avx(const AdamConstants<float>& k, float* p, const float* g, float* m,
                                                     float* v, Index n) {
@@ -157,9 +148,9 @@ __attribute__((target("avx"))) void adam_update_avx(const AdamConstants<float>& 
 /// (compiled without AVX2, run on a CPU with AVX), else Eigen's.
 template <typename T, bool Decoupled>
 void adam_update(const AdamConstants<T>& k, T* p, const T* g, T* m, T* v, Index n) {
-#if POLYTAG_ADAM_AVX_KERNEL && !defined(__AVX2__)
+#if POLYTAG_X86_DISPATCH && !defined(__AVX2__)
     if constexpr (std::is_same_v<T, float>) {
-        if (adam_avx_available()) return adam_update_avx<Decoupled>(k, p, g, m, v, n);
+        if (cpu_has_avx()) return adam_update_avx<Decoupled>(k, p, g, m, v, n);
     }
 #endif
     adam_update_eigen<T, Decoupled>(k, p, g, m, v, n);

@@ -20,6 +20,7 @@
 #include <string>
 #include <type_traits>
 
+#include "polytag/tensor/avx2_kernels.hpp"
 #include "polytag/tensor/tensor.hpp"
 
 #if defined(POLYTAG_USE_BLAS)
@@ -330,6 +331,12 @@ void relu_backward(const T* y, const T* dy, T* dx, Index n, T negative_slope = T
 /// 1 / (1 + exp(-x)) saturates to exactly 0 and 1; NaN stays NaN.
 template <typename T>
 void exp_elementwise(const T* x, T* y, Index n) {
+#if POLYTAG_X86_DISPATCH && !defined(__AVX2__)
+    // Compiled without AVX2 (Eigen's packets are SSE2 here): the AVX2 kernel where the CPU has it.
+    if constexpr (std::is_same_v<T, float>) {
+        if (detail::cpu_has_avx2_fma()) return detail::exp_avx2(x, y, n);
+    }
+#endif
     using namespace Eigen::internal;
     using Packet = typename packet_traits<T>::type;
     constexpr Index kWidth = packet_traits<T>::size;
