@@ -1,5 +1,6 @@
 // The kernels of tensor/avx2_kernels.hpp. dot_rows_avx2 against a double reference at every
-// tail length. exp_elementwise, through whichever kernel this build and CPU take (Eigen's packets, or the
+// tail length; add_bias_avx2 and relu_avx2 bit for bit against the scalar rule (NaN, -0, inf
+// included). exp_elementwise, through whichever kernel this build and CPU take (Eigen's packets, or the
 // AVX2 kernel of tensor/avx2_kernels.hpp in a build without AVX2: tests/tensor/extra.cmake builds
 // this file so as well), and the AVX2 kernel itself: close to the exact value (the AVX2 kernel
 // within 1.5 float ulps over the whole normal range), 0 below log(FLT_MIN), +inf above
@@ -165,6 +166,43 @@ TEST_CASE("dot_rows_avx2 adds the bias to each pair of rows' dot product", "[ten
             CHECK(std::abs(double(y[std::size_t(k)]) - ref) <= 1e-6 * mag);
         }
         CHECK(y[std::size_t(rows)] == 9.0f);  // nothing past the last row
+    }
+}
+#endif
+
+#if POLYTAG_X86_DISPATCH
+TEST_CASE("add_bias_avx2 and relu_avx2 give the scalar rule's bits", "[tensor][avx2]") {
+    if (!detail::cpu_has_avx2_fma()) {
+        WARN("skipped: this CPU has no AVX2 and FMA");
+        return;
+    }
+    const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    Rng rng(4);
+    for (Index cols = 1; cols <= 40; ++cols) {
+        const Index rows = 3, ld = cols + 3;
+        std::vector<float> m(static_cast<std::size_t>(rows * ld)), bias(static_cast<std::size_t>(cols));
+        for (auto& v : m) v = float(rng.uniform(-2, 2));
+        for (auto& v : bias) v = float(rng.uniform(-2, 2));
+        std::vector<float> want = m;
+        for (Index i = 0; i < rows; ++i)
+            for (Index j = 0; j < cols; ++j) want[std::size_t(i * ld + j)] += bias[std::size_t(j)];
+        detail::add_bias_avx2(m.data(), rows, cols, ld, bias.data());
+        for (std::size_t i = 0; i < m.size(); ++i) CHECK(bits(m[i]) == bits(want[i]));  // the padding untouched too
+    }
+    const std::vector<float> special{nan, -nan, -0.0f, 0.0f, inf, -inf, -1e-40f, 1e-40f, -3.0f, 2.5f};
+    for (Index n = 0; n <= 40; ++n) {
+        std::vector<float> x(static_cast<std::size_t>(n));
+        for (Index i = 0; i < n; ++i)
+            x[std::size_t(i)] = i % 3 == 0 ? special[std::size_t(i / 3) % special.size()] : float(rng.uniform(-1, 1));
+        std::vector<float> y(x.size(), 7.0f), z = x;
+        detail::relu_avx2(x.data(), y.data(), n);
+        detail::relu_avx2(z.data(), z.data(), n);  // in place
+        for (std::size_t i = 0; i < x.size(); ++i) {
+            const float want = std::isnan(x[i]) ? x[i] : (x[i] < 0.0f ? 0.0f : x[i]);  // std::max(x, 0)
+            INFO("n " << n << " x " << x[i]);
+            CHECK(bits(y[i]) == bits(want));
+            CHECK(bits(z[i]) == bits(want));
+        }
     }
 }
 #endif

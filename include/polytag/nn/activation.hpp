@@ -5,6 +5,7 @@
 // dy -> dx. The maps are Eigen array expressions or plain loops the compiler vectorises.
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 #include "polytag/nn/layer.hpp"
 #include "polytag/tensor/kernels.hpp"
@@ -61,7 +62,14 @@ class Relu : public detail::Elementwise<T, Relu<T>> {
 
 public:
     static constexpr const char* kName = "Relu";
-    void map(typename Base::ConstArray x, typename Base::Array y) const { y = x.max(T(0)); }
+    void map(typename Base::ConstArray x, typename Base::Array y) const {
+#if POLYTAG_X86_DISPATCH && !defined(__AVX2__)
+        if constexpr (std::is_same_v<T, float>) {  // without AVX2: the AVX2 kernel where the CPU has it
+            if (detail::cpu_has_avx2_fma()) return detail::relu_avx2(x.data(), y.data(), y.size());
+        }
+#endif
+        y = x.max(T(0));
+    }
     void gradient(typename Base::ConstArray, typename Base::ConstArray y, typename Base::ConstArray dy,
                   typename Base::Array dx) const {
         relu_backward<T>(y.data(), dy.data(), dx.data(), dx.size());

@@ -263,6 +263,11 @@ void gemm(Trans ta, Trans tb, T alpha, TensorView<const T> a, TensorView<const T
 /// Adds the vector `bias` (length cols) to every row of m.
 template <typename T>
 void add_bias(MatrixRef<T> m, const T* bias) {
+#if POLYTAG_X86_DISPATCH && !defined(__AVX2__)
+    if constexpr (std::is_same_v<T, float>) {  // without AVX2: the AVX2 kernel where the CPU has it
+        if (detail::cpu_has_avx2_fma()) return detail::add_bias_avx2(m.data, m.rows, m.cols, m.ld, bias);
+    }
+#endif
     using Row = Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>;
     m.map().rowwise() += Row(bias, m.cols);
 }
