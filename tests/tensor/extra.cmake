@@ -1,14 +1,2 @@
-# The run-time AVX2 kernels' tests once more, compiled without AVX (as a library user's program
-# built without -march): there exp_elementwise runs tensor/avx2_kernels.hpp's AVX2 kernel, which
-# the -march=native build above never reaches on an AVX2 CPU.
-if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|i.86" AND CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
-  add_executable(polytag_test_tensor_noavx ${CMAKE_CURRENT_SOURCE_DIR}/tensor/test_avx2_kernels.cpp
-                 $<TARGET_OBJECTS:polytag_catch_main>)
-  target_link_libraries(polytag_test_tensor_noavx PRIVATE polytag::polytag polytag_programs Catch2::Catch2)
-  target_include_directories(polytag_test_tensor_noavx PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
-  # An explicit -mno-avx wins over -march=native whatever the order (and takes AVX2, FMA and
-  # AVX-512 with it).
-  target_compile_options(polytag_test_tensor_noavx PRIVATE -mno-avx)
-  catch_discover_tests(polytag_test_tensor_noavx TEST_PREFIX "tensor (no AVX): "
-                       PROPERTIES SKIP_REGULAR_EXPRESSION "skipped: ")
-endif()
+# The run-time AVX2 kernels' tests without AVX: exp_elementwise then runs avx2_kernels.hpp's kernel.
+polytag_noavx_tests(tensor test_avx2_kernels.cpp)
