@@ -15,9 +15,9 @@ TEMPLATE_TEST_CASE("Dense matches y = x W^T + b on 2-d and 3-d input", "[nn]", f
     Dense<T> d(3, 11);
     Rng rng(1);
     d.init(rng);
-    for (auto& v : d.bias()) v = T(rng.uniform(-1, 1));
+    test::fill_uniform(d.bias(), rng);
     Tensor<T> x(Shape{2, 4, 3});
-    for (auto& v : x) v = T(rng.uniform(-1, 1));
+    test::fill_uniform(x, rng);
     auto y = d.forward(x, Mode::Train);
     REQUIRE(y.shape() == Shape{2, 4, 11});
     const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;

@@ -78,7 +78,7 @@ TEST_CASE("MultiHead<float>'s per-task output layer is each task's dot product p
         mh.init(rng);
         test::randomize_parameters(mh, rng);
         Tensor<float> x(Shape{7, kTasks, width});
-        for (auto& v : x) v = float(rng.uniform(-1, 1));
+        test::fill_uniform(x, rng);
         const TensorView<const float> y = mh.forward(x, Mode::Eval);
         REQUIRE(y.shape() == Shape{7, kTasks});
         for (Index b = 0; b < 7; ++b)

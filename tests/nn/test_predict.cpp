@@ -42,15 +42,8 @@ template <typename T>
 Tensor<T> random_batch(Shape shape, std::uint64_t seed) {
     Rng rng(seed);
     Tensor<T> x(shape);
-    for (auto& v : x) v = T(rng.uniform(-1, 1));
+    test::fill_uniform(x, rng);
     return x;
-}
-
-template <typename T>
-Tensor<T> copy_of(TensorView<const T> v) {
-    Tensor<T> t(v.shape());
-    std::copy(v.begin(), v.end(), t.data());
-    return t;
 }
 
 }  // namespace
@@ -61,7 +54,7 @@ TEMPLATE_TEST_CASE("predict equals one forward over the whole batch", "[nn][pred
     Rng rng(5);
     net.init(rng);
     const Tensor<T> x = random_batch<T>(Shape{50, 6, 8}, 9);
-    const Tensor<T> whole = copy_of<T>(net.forward(x, Mode::Eval));
+    const Tensor<T> whole = Tensor<T>::copy_of(net.forward(x, Mode::Eval));
     REQUIRE(whole.shape() == Shape{50, 3});
     const double tol = std::is_same_v<T, float> ? 1e-6 : 1e-13;
     for (Index chunk : {1, 7, 16, 50, 64, 1000}) {
@@ -90,7 +83,7 @@ TEST_CASE("predict runs a two-input Network chunk by chunk", "[nn][predict]") {
     Rng rng(3);
     net.init(rng);
     const Tensor<double> xa = random_batch<double>(Shape{11, 4, 3}, 1), xb = random_batch<double>(Shape{11, 4, 2}, 2);
-    const Tensor<double> whole = copy_of<double>(net.forward({xa.view(), xb.view()}, Mode::Eval));
+    const Tensor<double> whole = Tensor<double>::copy_of(net.forward({xa.view(), xb.view()}, Mode::Eval));
     Tensor<double> out;
     predict(net, {xa.view(), xb.view()}, out, 4);
     REQUIRE(out.shape() == Shape{11, 2});
